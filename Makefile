@@ -1,0 +1,55 @@
+# The two commands a newcomer runs are `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test test-c test-py system-deps install lint format clean
+
+# Creates a connector and prints it.
+demo: install
+	$(PY) examples/quickstart.py
+
+# Everything: system packages, the package with its test extras, the C tests, the pytest suite.
+test: install test-c test-py
+
+# msgpack-c's headers and static library, from Debian's packages when they are missing.
+system-deps:
+	@if ! dpkg -s libmsgpack-dev >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing libmsgpack-dev"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libmsgpack-dev >/dev/null; \
+	  else \
+	    echo "install msgpack-c's headers and static library (libmsgpack-dev, msgpack-devel)"; exit 1; \
+	  fi; \
+	fi
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+install: system-deps $(PY)
+	$(PY) -m pip install -q cmake ninja
+	$(PY) -m pip install -q ".[test]"
+
+test-c: system-deps $(PY)
+	$(VENV)/bin/cmake -S . -B build/ctest -G Ninja -DNDES_BUILD_TESTS=ON >/dev/null
+	$(VENV)/bin/cmake --build build/ctest
+	$(VENV)/bin/ctest --test-dir build/ctest --output-on-failure
+
+# Run from the venv's pytest, not `python -m pytest`, so the source tree's ndes/ (which has no
+# compiled _core) does not shadow the installed package.
+test-py:
+	$(VENV)/bin/pytest
+
+lint:
+	$(VENV)/bin/ruff check ndes tests examples
+	$(VENV)/bin/ruff format --check ndes tests examples
+	clang-format --dry-run -Werror csrc/*/*.c csrc/*/*.h
+
+format:
+	$(VENV)/bin/ruff format ndes tests examples
+	clang-format -i csrc/*/*.c csrc/*/*.h
+
+clean:
+	rm -rf build dist $(VENV)

@@ -1,0 +1,216 @@
+#include "datetime_offset.h"
+
+static bool is_leap(unsigned y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static unsigned days_in_month(unsigned y, unsigned m)
+{
+    static const uint8_t dim[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : dim[m];
+}
+
+const char *nd_datetime_check(const nd_datetime *dt)
+{
+    if (dt->year < 1 || dt->year > 9999) return "year out of range 0001..9999";
+    if (dt->month < 1 || dt->month > 12) return "month out of range";
+    if (dt->day < 1 || dt->day > days_in_month(dt->year, dt->month))
+        return "day out of range for month";
+    if (dt->hour > 23) return "hour out of range";
+    if (dt->minute > 59) return "minute out of range";
+    if (dt->second > 59) return "second out of range (leap seconds cannot be represented)";
+    if (dt->usec > 999999) return "microsecond out of range";
+    if (dt->offset_min <= -24 * 60 || dt->offset_min >= 24 * 60) return "UTC offset out of range";
+    return NULL;
+}
+
+static char *put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+size_t nd_datetime_format(const nd_datetime *dt, char *out)
+{
+    char *p = out;
+    p = put2(p, dt->year / 100);
+    p = put2(p, dt->year % 100);
+    *p++ = '-';
+    p = put2(p, dt->month);
+    *p++ = '-';
+    p = put2(p, dt->day);
+    *p++ = 'T';
+    p = put2(p, dt->hour);
+    *p++ = ':';
+    p = put2(p, dt->minute);
+    *p++ = ':';
+    p = put2(p, dt->second);
+    if (dt->usec) {
+        uint32_t u = dt->usec;
+        *p++ = '.';
+        for (int i = 5; i >= 0; i--) {
+            p[i] = (char)('0' + u % 10);
+            u /= 10;
+        }
+        p += 6;
+    }
+    if (dt->offset_min == 0) {
+        *p++ = 'Z';
+    } else {
+        unsigned off = (unsigned)(dt->offset_min < 0 ? -dt->offset_min : dt->offset_min);
+        *p++ = dt->offset_min < 0 ? '-' : '+';
+        p = put2(p, off / 60);
+        *p++ = ':';
+        p = put2(p, off % 60);
+    }
+    return (size_t)(p - out);
+}
+
+/* Reads exactly `width` digits at s[*i]; -1 when any is not a digit. */
+static int digits(const char *s, size_t n, size_t *i, unsigned width)
+{
+    int v = 0;
+    for (unsigned k = 0; k < width; k++, (*i)++) {
+        if (*i >= n || s[*i] < '0' || s[*i] > '9') return -1;
+        v = v * 10 + (s[*i] - '0');
+    }
+    return v;
+}
+
+static bool expect(const char *s, size_t n, size_t i, char c)
+{
+    return i < n && s[i] == c;
+}
+
+const char *nd_datetime_parse(const char *s, size_t n, nd_datetime *out, size_t *at)
+{
+    size_t i = 0;
+    int year, month, day, hour, minute, second;
+#define FIELD(var, width, sep, what)                                                               \
+    do {                                                                                           \
+        *at = i;                                                                                   \
+        if ((var = digits(s, n, &i, width)) < 0) return "expected " what;                          \
+        if (sep && !expect(s, n, i, sep)) {                                                        \
+            *at = i;                                                                               \
+            return "expected " #sep " after " what;                                                \
+        }                                                                                          \
+        i += sep ? 1 : 0;                                                                          \
+    } while (0)
+    FIELD(year, 4, '-', "4-digit year");
+    FIELD(month, 2, '-', "2-digit month");
+    FIELD(day, 2, 0, "2-digit day");
+    *at = i;
+    if (!(expect(s, n, i, 'T') || expect(s, n, i, 't')))
+        return "expected 'T' between date and time";
+    i++;
+    FIELD(hour, 2, ':', "2-digit hour");
+    FIELD(minute, 2, ':', "2-digit minute");
+    FIELD(second, 2, 0, "2-digit second");
+#undef FIELD
+    uint32_t usec = 0;
+    if (expect(s, n, i, '.')) {
+        size_t start = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            if (i - start < 6) usec = usec * 10 + (uint32_t)(s[i] - '0');
+            i++;
+        }
+        *at = i;
+        if (i == start) return "expected fraction digits after '.'";
+        if (i - start > 12) return "more than 12 fraction digits";
+        for (size_t k = i - start; k < 6; k++)
+            usec *= 10;
+    }
+    *at = i;
+    int offset = 0;
+    if (i >= n) return "missing UTC offset ('Z' or +HH:MM)";
+    if (s[i] == 'Z' || s[i] == 'z') {
+        i++;
+    } else if (s[i] == '+' || s[i] == '-') {
+        int sign = s[i] == '-' ? -1 : 1;
+        i++;
+        size_t start = i;
+        int oh = digits(s, n, &i, 2);
+        if (oh < 0 || !expect(s, n, i, ':')) {
+            *at = start;
+            return "expected UTC offset as +HH:MM";
+        }
+        i++;
+        int om = digits(s, n, &i, 2);
+        if (om < 0) {
+            *at = start;
+            return "expected UTC offset as +HH:MM";
+        }
+        if (oh > 23 || om > 59) {
+            *at = start;
+            return "UTC offset out of range";
+        }
+        offset = sign * (oh * 60 + om);
+    } else {
+        return "missing UTC offset ('Z' or +HH:MM)";
+    }
+    if (i != n) {
+        *at = i;
+        return "unexpected characters after the UTC offset";
+    }
+    out->year = (uint16_t)year;
+    out->month = (uint8_t)month;
+    out->day = (uint8_t)day;
+    out->hour = (uint8_t)hour;
+    out->minute = (uint8_t)minute;
+    out->second = (uint8_t)second;
+    out->usec = usec;
+    out->offset_min = (int16_t)offset;
+    out->present = 1;
+    *at = 0;
+    return nd_datetime_check(out);
+}
+
+/* Days from 0001-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t ordinal_day(unsigned y, unsigned m, unsigned d)
+{
+    static const uint16_t before[13] = {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    int64_t py = (int64_t)y - 1;
+    int64_t days = py * 365 + py / 4 - py / 100 + py / 400 + before[m] + d - 1;
+    if (m > 2 && is_leap(y)) days++;
+    return days;
+}
+
+int64_t nd_datetime_instant(const nd_datetime *dt)
+{
+    int64_t secs = ordinal_day(dt->year, dt->month, dt->day) * 86400 + dt->hour * 3600 +
+                   dt->minute * 60 + dt->second - (int64_t)dt->offset_min * 60;
+    return secs * 1000000 + dt->usec;
+}
+
+int nd_datetime_from_unix(int64_t secs, uint32_t nsec, nd_datetime *out)
+{
+    /* 0001-01-01 and 10000-01-01 as Unix seconds. */
+    if (secs < -62135596800LL || secs >= 253402300800LL || nsec > 999999999) return -1;
+    int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    /* Civil from days (H. Hinnant), days since 1970-01-01. */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = yoe + era * 400 + (m <= 2);
+    out->year = (uint16_t)y;
+    out->month = (uint8_t)m;
+    out->day = (uint8_t)d;
+    out->hour = (uint8_t)(rem / 3600);
+    out->minute = (uint8_t)(rem % 3600 / 60);
+    out->second = (uint8_t)(rem % 60);
+    out->usec = nsec / 1000;
+    out->offset_min = 0;
+    out->present = 1;
+    return 0;
+}

@@ -1,0 +1,36 @@
+/* DateTimeOffset: RFC 3339 dates with a UTC offset, as Graph writes and reads them. */
+#ifndef NDES_DATETIME_H
+#define NDES_DATETIME_H
+
+#include "common.h"
+
+typedef struct nd_datetime {
+    uint16_t year; /* 1..9999 */
+    uint8_t month, day, hour, minute, second;
+    uint8_t present; /* free padding: lets an object keep "unset" beside the value */
+    uint32_t usec;
+    int16_t offset_min; /* -1439..1439 */
+} nd_datetime;
+
+/* "YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM" */
+#define ND_DATETIME_MAX 32
+
+/* NULL when the fields form a real instant, else why not. */
+const char *nd_datetime_check(const nd_datetime *dt);
+
+/* Writes YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+HH:MM|-HH:MM); returns the length. */
+size_t nd_datetime_format(const nd_datetime *dt, char *out);
+
+/* Parses an RFC 3339 date-time: 'T' or 't', 0 to 12 fraction digits (truncated to
+ * microseconds), 'Z', 'z' or +-HH:MM. Returns NULL, or a reason with *at set to the offending
+ * position within s. */
+const char *nd_datetime_parse(const char *s, size_t n, nd_datetime *out, size_t *at);
+
+/* The UTC date-time of a Unix time (MessagePack's timestamp extension); -1 when it falls outside
+ * years 1..9999. */
+int nd_datetime_from_unix(int64_t secs, uint32_t nsec, nd_datetime *out);
+
+/* The instant, as microseconds since 0001-01-01T00:00:00Z (may be negative by an offset). */
+int64_t nd_datetime_instant(const nd_datetime *dt);
+
+#endif

@@ -1,0 +1,83 @@
+/* UTF-8 validation per Unicode 15, table 3-7: no overlong forms, no surrogates, nothing past
+ * U+10FFFF. */
+#ifndef NDES_UTF8_H
+#define NDES_UTF8_H
+
+#include "common.h"
+
+/* Length (2..4) of the valid multi-byte sequence at p, or 0 when it is invalid or truncated.
+ * p[0] must be >= 0x80. */
+static inline size_t nd_utf8_seq(const unsigned char *p, size_t avail)
+{
+    unsigned c = p[0];
+    unsigned lo = 0x80, hi = 0xBF;
+    size_t len;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (avail < len || p[1] < lo || p[1] > hi) return 0;
+    for (size_t i = 2; i < len; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF) return 0;
+    return len;
+}
+
+/* Offset of the first invalid byte of s[0:n], or n when all of it is valid; *ascii tells
+ * whether every byte is below 0x80. */
+static inline size_t nd_utf8_check(const char *s, size_t n, bool *ascii)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    *ascii = true;
+    while (i < n) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        *ascii = false;
+        size_t len = nd_utf8_seq(p + i, n - i);
+        if (!len) return i;
+        i += len;
+    }
+    return n;
+}
+
+/* Writes code point cp (valid, not a surrogate) as UTF-8; returns the length. */
+static inline size_t nd_utf8_put(char *out, uint32_t cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+#endif

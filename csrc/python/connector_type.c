@@ -1,0 +1,293 @@
+/* The NdesConnector type: construction, attributes, equality, and the codec methods. */
+#include "ndes_py.h"
+
+Connector *connector_alloc(PyTypeObject *type)
+{
+    /* tp_alloc zeroes the object: every field starts unset. */
+    return (Connector *)type->tp_alloc(type, 0);
+}
+
+static int connector_traverse(Connector *c, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(c));
+    Py_VISIT(c->id);
+    Py_VISIT(c->display_name);
+    Py_VISIT(c->machine_name);
+    Py_VISIT(c->connector_version);
+    Py_VISIT(c->state);
+    Py_VISIT(c->role_scope_tag_ids);
+    Py_VISIT(c->additional_data);
+    return 0;
+}
+
+static int connector_clear(Connector *c)
+{
+    Py_CLEAR(c->id);
+    Py_CLEAR(c->display_name);
+    Py_CLEAR(c->machine_name);
+    Py_CLEAR(c->connector_version);
+    Py_CLEAR(c->state);
+    Py_CLEAR(c->role_scope_tag_ids);
+    Py_CLEAR(c->additional_data);
+    return 0;
+}
+
+static void connector_dealloc(Connector *c)
+{
+    PyTypeObject *type = Py_TYPE(c);
+    PyObject_GC_UnTrack(c);
+    connector_clear(c);
+    type->tp_free(c);
+    Py_DECREF(type);
+}
+
+/* Sets one keyword argument of the constructor; -1 with TypeError for an unknown name. */
+static int set_keyword(ModState *st, Connector *c, PyObject *name, PyObject *value)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        /* Interned names compare by pointer; a name built at run time needs the slow pass. */
+        for (int f = 0; f < ND_F_COUNT; f++)
+            if (pass ? PyUnicode_Compare(name, st->field_names[f]) == 0
+                     : name == st->field_names[f])
+                return set_field(st, c, (nd_field)f, value, FROM_USER);
+        if (pass ? PyUnicode_Compare(name, st->additional_data_name) == 0
+                 : name == st->additional_data_name)
+            return set_additional_data(st, c, value);
+    }
+    PyErr_Format(PyExc_TypeError, "NdesConnector() got an unexpected keyword argument '%U'", name);
+    return -1;
+}
+
+static PyObject *connector_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
+                                      PyObject *kwnames)
+{
+    if (PyVectorcall_NARGS(nargsf) != 0)
+        return PyErr_Format(PyExc_TypeError, "NdesConnector() takes keyword arguments only, e.g. "
+                                             "NdesConnector(display_name=..., state=...)");
+    ModState *st = state_of_type((PyTypeObject *)type);
+    Connector *c = connector_alloc((PyTypeObject *)type);
+    if (!c) return NULL;
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        if (set_keyword(st, c, PyTuple_GET_ITEM(kwnames, i), args[i]) < 0) {
+            Py_DECREF(c);
+            return NULL;
+        }
+    }
+    return (PyObject *)c;
+}
+
+vectorcallfunc connector_vectorcall_fn(void)
+{
+    return connector_vectorcall;
+}
+
+/* For callers that reach the type through tp_new rather than vectorcall. */
+static PyObject *connector_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    if (PyTuple_GET_SIZE(args) != 0) return connector_vectorcall((PyObject *)type, &args, 1, NULL);
+    ModState *st = state_of_type(type);
+    Connector *c = connector_alloc(type);
+    if (!c) return NULL;
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (kwds && PyDict_Next(kwds, &pos, &key, &value)) {
+        if (set_keyword(st, c, key, value) < 0) {
+            Py_DECREF(c);
+            return NULL;
+        }
+    }
+    return (PyObject *)c;
+}
+
+static PyObject *get_attr(Connector *c, void *closure)
+{
+    return get_field(state_of((PyObject *)c), c, (nd_field)(intptr_t)closure);
+}
+
+static int set_attr(Connector *c, PyObject *v, void *closure)
+{
+    return set_field(state_of((PyObject *)c), c, (nd_field)(intptr_t)closure, v, FROM_USER);
+}
+
+static PyObject *get_additional(Connector *c, void *closure)
+{
+    (void)closure;
+    /* Created on first read, so that `c.additional_data["x"] = 1` works on any connector. */
+    if (!c->additional_data && !(c->additional_data = PyDict_New())) return NULL;
+    return Py_NewRef(c->additional_data);
+}
+
+static int set_additional(Connector *c, PyObject *v, void *closure)
+{
+    (void)closure;
+    return set_additional_data(state_of((PyObject *)c), c, v);
+}
+
+#define FIELD(name, f, doc)                                                                        \
+    {                                                                                              \
+        name, (getter)get_attr, (setter)set_attr, doc, (void *)(intptr_t)(f)                       \
+    }
+static PyGetSetDef connector_getset[] = {
+    FIELD("id", ND_F_ID, "The id Graph assigned (str), or None before creation."),
+    FIELD("last_connection_date_time", ND_F_LAST_CONNECTION,
+          "lastConnectionDateTime: an aware datetime, or None."),
+    FIELD("state", ND_F_STATE,
+          "A NdesConnectorState, a str the server sent that ndes does not know yet, or None."),
+    FIELD("display_name", ND_F_DISPLAY_NAME, "displayName (str), or None."),
+    FIELD("enrolled_date_time", ND_F_ENROLLED, "enrolledDateTime: an aware datetime, or None."),
+    FIELD("machine_name", ND_F_MACHINE_NAME, "machineName (str), or None."),
+    FIELD("connector_version", ND_F_CONNECTOR_VERSION, "connectorVersion (str), or None."),
+    FIELD("role_scope_tag_ids", ND_F_ROLE_SCOPE_TAG_IDS, "roleScopeTagIds: list of str, or None."),
+    {"additional_data", (getter)get_additional, (setter)set_additional,
+     "Properties this model does not know, by wire name (a dict of JSON-compatible values).", NULL},
+    {NULL},
+};
+
+static int same_object_field(PyObject *a, PyObject *b)
+{
+    if (a == b) return 1;
+    if (!a || !b) return 0;
+    return PyObject_RichCompareBool(a, b, Py_EQ);
+}
+
+static int same_datetime(const nd_datetime *a, const nd_datetime *b)
+{
+    if (a->present != b->present) return 0;
+    /* Aware datetimes are equal when they name the same instant, as in Python. */
+    return !a->present || nd_datetime_instant(a) == nd_datetime_instant(b);
+}
+
+static int is_empty(PyObject *d)
+{
+    return !d || PyDict_GET_SIZE(d) == 0;
+}
+
+static PyObject *connector_richcompare(PyObject *a, PyObject *b, int op)
+{
+    if ((op != Py_EQ && op != Py_NE) || Py_TYPE(b) != Py_TYPE(a)) Py_RETURN_NOTIMPLEMENTED;
+    Connector *x = (Connector *)a, *y = (Connector *)b;
+    int eq = same_datetime(&x->last_connection, &y->last_connection) &&
+             same_datetime(&x->enrolled, &y->enrolled);
+    for (int f = 0; eq == 1 && f < ND_F_COUNT; f++)
+        if (nd_field_kind[f] != ND_K_DATETIME)
+            eq = same_object_field(*obj_slot(x, (nd_field)f), *obj_slot(y, (nd_field)f));
+    if (eq == 1)
+        eq = is_empty(x->additional_data) && is_empty(y->additional_data)
+                 ? 1
+                 : same_object_field(x->additional_data ? x->additional_data : Py_None,
+                                     y->additional_data ? y->additional_data : Py_None);
+    if (eq < 0) return NULL;
+    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+}
+
+static PyObject *to_json(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return encode_connector((Connector *)self, VALUE_JSON);
+}
+
+static PyObject *to_msgpack(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return encode_connector((Connector *)self, VALUE_MSGPACK);
+}
+
+static PyObject *to_dict(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return connector_to_dict((Connector *)self);
+}
+
+static PyObject *from_json(PyObject *cls, PyObject *data)
+{
+    return decode_connector((PyTypeObject *)cls, data, VALUE_JSON);
+}
+
+static PyObject *from_msgpack(PyObject *cls, PyObject *data)
+{
+    return decode_connector((PyTypeObject *)cls, data, VALUE_MSGPACK);
+}
+
+static PyObject *from_dict(PyObject *cls, PyObject *d)
+{
+    return connector_from_dict((PyTypeObject *)cls, d);
+}
+
+static PyObject *connector_reduce(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    PyObject *d = connector_to_dict((Connector *)self);
+    if (!d) return NULL;
+    PyObject *ctor = PyObject_GetAttrString((PyObject *)Py_TYPE(self), "from_dict");
+    PyObject *r = ctor ? Py_BuildValue("O(O)", ctor, d) : NULL;
+    Py_XDECREF(ctor);
+    Py_DECREF(d);
+    return r;
+}
+
+/* Display is not on a hot path: it lives in Python (ndes/_display.py). */
+static PyObject *display(PyObject *self, const char *fn)
+{
+    PyObject *mod = PyImport_ImportModule("ndes._display");
+    if (!mod) return NULL;
+    PyObject *r = PyObject_CallMethod(mod, fn, "O", self);
+    Py_DECREF(mod);
+    return r;
+}
+
+static PyObject *connector_repr(PyObject *self)
+{
+    return display(self, "connector_repr");
+}
+
+static PyObject *repr_html(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return display(self, "connector_html");
+}
+
+static PyMethodDef connector_methods[] = {
+    {"to_json", to_json, METH_NOARGS, "The connector as Graph's JSON request body (bytes)."},
+    {"to_msgpack", to_msgpack, METH_NOARGS, "The same document as MessagePack (bytes)."},
+    {"to_dict", to_dict, METH_NOARGS,
+     "The same document as a dict with wire names and JSON-compatible values."},
+    {"from_json", from_json, METH_O | METH_CLASS,
+     "Decode a connector from JSON (bytes, bytearray, memoryview or str)."},
+    {"from_msgpack", from_msgpack, METH_O | METH_CLASS, "Decode a connector from MessagePack."},
+    {"from_dict", from_dict, METH_O | METH_CLASS,
+     "Build a connector from a dict with wire names, as to_dict() returns."},
+    {"__reduce__", connector_reduce, METH_NOARGS, NULL},
+    {"_repr_html_", repr_html, METH_NOARGS, "An HTML table of the fields, for notebooks."},
+    {NULL},
+};
+
+PyDoc_STRVAR(connector_doc,
+             "NdesConnector(*, id=None, display_name=None, state=None,\n"
+             "              last_connection_date_time=None, enrolled_date_time=None,\n"
+             "              machine_name=None, connector_version=None,\n"
+             "              role_scope_tag_ids=None, additional_data=None)\n"
+             "--\n\n"
+             "Microsoft Graph's ndesConnector (beta). Fields are validated on construction and\n"
+             "on assignment; to_json() gives the request body Graph expects.");
+
+static PyType_Slot connector_slots[] = {
+    {Py_tp_doc, (void *)connector_doc},
+    {Py_tp_new, connector_new},
+    {Py_tp_dealloc, connector_dealloc},
+    {Py_tp_traverse, connector_traverse},
+    {Py_tp_clear, connector_clear},
+    {Py_tp_getset, connector_getset},
+    {Py_tp_methods, connector_methods},
+    {Py_tp_richcompare, connector_richcompare},
+    {Py_tp_hash, PyObject_HashNotImplemented},
+    {Py_tp_repr, connector_repr},
+    {0, NULL},
+};
+
+PyType_Spec connector_spec = {
+    .name = "ndes.NdesConnector",
+    .basicsize = sizeof(Connector),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = connector_slots,
+};

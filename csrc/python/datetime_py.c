@@ -1,0 +1,97 @@
+/* Converting between Python datetimes and DateTimeOffset values. The datetime C API lives in a
+ * per-file static pointer, so every use of it stays in this file. */
+#include "ndes_py.h"
+
+#include <datetime.h>
+
+int datetime_api_init(void)
+{
+    PyDateTime_IMPORT;
+    return PyDateTimeAPI ? 0 : -1;
+}
+
+static PyObject *timezone_for(ModState *st, int offset_min)
+{
+    if (offset_min == 0) return Py_NewRef(PyDateTime_TimeZone_UTC);
+    PyObject *key = PyLong_FromLong(offset_min);
+    if (!key) return NULL;
+    PyObject *tz = PyDict_GetItemWithError(st->tz_cache, key);
+    if (tz) {
+        Py_DECREF(key);
+        return Py_NewRef(tz);
+    }
+    if (PyErr_Occurred()) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    PyObject *delta = PyDelta_FromDSU(0, offset_min * 60, 0);
+    tz = delta ? PyTimeZone_FromOffset(delta) : NULL;
+    Py_XDECREF(delta);
+    if (tz && PyDict_SetItem(st->tz_cache, key, tz) < 0) Py_CLEAR(tz);
+    Py_DECREF(key);
+    return tz;
+}
+
+PyObject *datetime_to_py(ModState *st, const nd_datetime *dt)
+{
+    PyObject *tz = timezone_for(st, dt->offset_min);
+    if (!tz) return NULL;
+    PyObject *r = PyDateTimeAPI->DateTime_FromDateAndTime(dt->year, dt->month, dt->day, dt->hour,
+                                                          dt->minute, dt->second, (int)dt->usec, tz,
+                                                          PyDateTimeAPI->DateTimeType);
+    Py_DECREF(tz);
+    return r;
+}
+
+/* The UTC offset of an aware datetime in whole minutes. */
+static int offset_minutes(ModState *st, PyObject *v, int *out, const char *field)
+{
+    PyObject *tzinfo = PyDateTime_DATE_GET_TZINFO(v);
+    if (tzinfo == PyDateTime_TimeZone_UTC) {
+        *out = 0;
+        return 0;
+    }
+    PyObject *delta =
+        tzinfo == Py_None ? Py_NewRef(Py_None) : PyObject_CallMethod(tzinfo, "utcoffset", "O", v);
+    if (!delta) return -1;
+    if (delta == Py_None) {
+        Py_DECREF(delta);
+        raise_validation(st, field,
+                         "naive datetime (no UTC offset): Graph rejects it; give it a tzinfo, "
+                         "e.g. datetime.timezone.utc");
+        return -1;
+    }
+    if (!PyDelta_Check(delta)) {
+        Py_DECREF(delta);
+        raise_validation(st, field, "tzinfo.utcoffset() did not return a timedelta");
+        return -1;
+    }
+    long secs =
+        (long)PyDateTime_DELTA_GET_DAYS(delta) * 86400 + PyDateTime_DELTA_GET_SECONDS(delta);
+    int usec = PyDateTime_DELTA_GET_MICROSECONDS(delta);
+    Py_DECREF(delta);
+    if (usec != 0 || secs % 60 != 0) {
+        raise_validation(st, field,
+                         "UTC offset has seconds; DateTimeOffset carries whole minutes only");
+        return -1;
+    }
+    *out = (int)(secs / 60);
+    return 0;
+}
+
+int datetime_from_py(ModState *st, PyObject *v, nd_datetime *out, const char *field)
+{
+    if (!PyDateTime_Check(v)) return 0;
+    int offset;
+    if (offset_minutes(st, v, &offset, field) < 0) return -1;
+    out->year = (uint16_t)PyDateTime_GET_YEAR(v);
+    out->month = (uint8_t)PyDateTime_GET_MONTH(v);
+    out->day = (uint8_t)PyDateTime_GET_DAY(v);
+    out->hour = (uint8_t)PyDateTime_DATE_GET_HOUR(v);
+    out->minute = (uint8_t)PyDateTime_DATE_GET_MINUTE(v);
+    out->second = (uint8_t)PyDateTime_DATE_GET_SECOND(v);
+    out->usec = (uint32_t)PyDateTime_DATE_GET_MICROSECOND(v);
+    out->offset_min = (int16_t)offset;
+    out->present = 1;
+    return 1;
+}

@@ -1,0 +1,317 @@
+/* Decoding: the sink the core's readers fill, building the connector and its additional data
+ * directly, with no intermediate dict. */
+#include "ndes_py.h"
+
+typedef struct {
+    nd_sink base;
+    ModState *st;
+    Connector *c;
+    PyObject *extra_key;               /* the additional property whose value comes next */
+    PyObject *stack[ND_MAX_DEPTH];     /* open containers of additional data (owned) */
+    PyObject *stack_key[ND_MAX_DEPTH]; /* per open dict: the key whose value comes next */
+    int depth;
+} Builder;
+
+static PyObject *make_str(const char *p, size_t n, bool ascii)
+{
+    if (ascii) {
+        PyObject *s = PyUnicode_New((Py_ssize_t)n, 127);
+        if (s) memcpy(PyUnicode_DATA(s), p, n);
+        return s;
+    }
+    return PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
+}
+
+static int on_str(nd_sink *s, nd_field f, const char *p, size_t n, bool ascii)
+{
+    Builder *bd = (Builder *)s;
+    PyObject *v = make_str(p, n, ascii);
+    if (!v) return -1;
+    if (f == ND_F_ROLE_SCOPE_TAG_IDS) {
+        int r = PyList_Append(bd->c->role_scope_tag_ids, v);
+        Py_DECREF(v);
+        return r;
+    }
+    Py_XSETREF(*obj_slot(bd->c, f), v);
+    return 0;
+}
+
+static int on_null(nd_sink *s, nd_field f)
+{
+    Builder *bd = (Builder *)s;
+    if (nd_field_kind[f] == ND_K_DATETIME)
+        dt_slot(bd->c, f)->present = 0;
+    else
+        Py_CLEAR(*obj_slot(bd->c, f));
+    return 0;
+}
+
+static int on_datetime(nd_sink *s, nd_field f, const nd_datetime *dt)
+{
+    *dt_slot(((Builder *)s)->c, f) = *dt;
+    return 0;
+}
+
+static int on_state(nd_sink *s, nd_state st, const char *raw, size_t n, bool ascii)
+{
+    Builder *bd = (Builder *)s;
+    PyObject *v =
+        st == ND_STATE_UNKNOWN ? make_str(raw, n, ascii) : Py_NewRef(bd->st->state_members[st]);
+    if (!v) return -1;
+    Py_XSETREF(bd->c->state, v);
+    return 0;
+}
+
+static int on_list_begin(nd_sink *s, nd_field f, size_t hint)
+{
+    (void)hint;
+    PyObject *list = PyList_New(0);
+    if (!list) return -1;
+    Py_XSETREF(*obj_slot(((Builder *)s)->c, f), list);
+    return 0;
+}
+
+/* A key of a dict being built: its str, or ND_SINK_DUPLICATE when the dict has it already. */
+static int new_key(PyObject *dict, const char *p, size_t n, bool ascii, PyObject **out)
+{
+    PyObject *key = make_str(p, n, ascii);
+    if (!key) return -1;
+    int has = PyDict_Contains(dict, key);
+    if (has != 0) {
+        Py_DECREF(key);
+        return has < 0 ? -1 : ND_SINK_DUPLICATE;
+    }
+    Py_XSETREF(*out, key);
+    return 0;
+}
+
+static int on_extra_key(nd_sink *s, const char *p, size_t n, bool ascii)
+{
+    Builder *bd = (Builder *)s;
+    if (!bd->c->additional_data && !(bd->c->additional_data = PyDict_New())) return -1;
+    return new_key(bd->c->additional_data, p, n, ascii, &bd->extra_key);
+}
+
+/* Places a finished value (stolen) where it belongs: in the open container or as the value of
+ * the additional property. */
+static int place(Builder *bd, PyObject *v)
+{
+    if (!v) return -1;
+    int r;
+    if (bd->depth == 0) {
+        r = PyDict_SetItem(bd->c->additional_data, bd->extra_key, v);
+    } else {
+        PyObject *top = bd->stack[bd->depth - 1];
+        r = PyList_Check(top) ? PyList_Append(top, v)
+                              : PyDict_SetItem(top, bd->stack_key[bd->depth - 1], v);
+    }
+    Py_DECREF(v);
+    return r;
+}
+
+static int v_null(nd_sink *s)
+{
+    return place((Builder *)s, Py_NewRef(Py_None));
+}
+static int v_bool(nd_sink *s, bool v)
+{
+    return place((Builder *)s, PyBool_FromLong(v));
+}
+static int v_int(nd_sink *s, int64_t v)
+{
+    return place((Builder *)s, PyLong_FromLongLong(v));
+}
+static int v_uint(nd_sink *s, uint64_t v)
+{
+    return place((Builder *)s, PyLong_FromUnsignedLongLong(v));
+}
+static int v_float(nd_sink *s, double v)
+{
+    return place((Builder *)s, PyFloat_FromDouble(v));
+}
+static int v_str(nd_sink *s, const char *p, size_t n, bool ascii)
+{
+    return place((Builder *)s, make_str(p, n, ascii));
+}
+
+/* Number texts come from the JSON grammar; they are copied to be NUL-terminated. */
+static int number_text(Builder *bd, const char *p, size_t n, bool is_float)
+{
+    char small[64], *text = n < sizeof small ? small : PyMem_Malloc(n + 1);
+    if (!text) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memcpy(text, p, n);
+    text[n] = '\0';
+    PyObject *v;
+    int r = 0;
+    if (is_float) {
+        double d = PyOS_string_to_double(text, NULL, NULL);
+        if (d == -1.0 && PyErr_Occurred())
+            v = NULL;
+        else if (!isfinite(d))
+            v = NULL, r = ND_SINK_OUT_OF_RANGE;
+        else
+            v = PyFloat_FromDouble(d);
+    } else {
+        v = PyLong_FromString(text, NULL, 10);
+    }
+    if (text != small) PyMem_Free(text);
+    return r ? r : place(bd, v);
+}
+
+static int v_bigint(nd_sink *s, const char *p, size_t n)
+{
+    return number_text((Builder *)s, p, n, false);
+}
+static int v_float_text(nd_sink *s, const char *p, size_t n)
+{
+    return number_text((Builder *)s, p, n, true);
+}
+
+static int open_container(Builder *bd, PyObject *container)
+{
+    if (!container) return -1;
+    if (place(bd, Py_NewRef(container)) < 0) {
+        Py_DECREF(container);
+        return -1;
+    }
+    bd->stack_key[bd->depth] = NULL;
+    bd->stack[bd->depth++] = container;
+    return 0;
+}
+
+static int close_container(nd_sink *s)
+{
+    Builder *bd = (Builder *)s;
+    bd->depth--;
+    Py_CLEAR(bd->stack[bd->depth]);
+    Py_CLEAR(bd->stack_key[bd->depth]);
+    return 0;
+}
+
+static int v_array_begin(nd_sink *s, size_t hint)
+{
+    (void)hint;
+    return open_container((Builder *)s, PyList_New(0));
+}
+
+static int v_map_begin(nd_sink *s, size_t hint)
+{
+    (void)hint;
+    return open_container((Builder *)s, PyDict_New());
+}
+
+static int v_map_key(nd_sink *s, const char *p, size_t n, bool ascii)
+{
+    Builder *bd = (Builder *)s;
+    return new_key(bd->stack[bd->depth - 1], p, n, ascii, &bd->stack_key[bd->depth - 1]);
+}
+
+static const nd_sink_vt builder_vt = {
+    on_str,        on_null,         on_datetime, on_state,  on_list_begin,   on_extra_key, v_null,
+    v_bool,        v_int,           v_uint,      v_bigint,  v_float,         v_float_text, v_str,
+    v_array_begin, close_container, v_map_begin, v_map_key, close_container,
+};
+
+/* The input's bytes: bytes, bytearray, memoryview or any contiguous buffer, or a str's UTF-8. */
+static int input_bytes(ModState *st, PyObject *data, Py_buffer *view, ValueFormat fmt)
+{
+    if (PyUnicode_Check(data)) {
+        if (fmt != VALUE_JSON) {
+            PyErr_SetString(PyExc_TypeError, "MessagePack input must be bytes-like, not str");
+            return -1;
+        }
+        Py_ssize_t n;
+        const char *p = PyUnicode_AsUTF8AndSize(data, &n);
+        if (!p) {
+            PyErr_Clear();
+            raise_decode(st, "input str is not valid UTF-8 (lone surrogate)", 0);
+            return -1;
+        }
+        return PyBuffer_FillInfo(view, data, (void *)p, n, 1, PyBUF_SIMPLE);
+    }
+    if (PyObject_GetBuffer(data, view, PyBUF_SIMPLE) < 0) {
+        PyErr_Format(PyExc_TypeError, "expected bytes, bytearray, memoryview or str, got %s",
+                     Py_TYPE(data)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *decode_connector(PyTypeObject *type, PyObject *data, ValueFormat fmt)
+{
+    ModState *st = state_of_type(type);
+    Py_buffer view;
+    if (input_bytes(st, data, &view, fmt) < 0) return NULL;
+    Builder bd = {.base = {&builder_vt}, .st = st, .depth = 0, .extra_key = NULL};
+    bd.c = connector_alloc(type);
+    if (!bd.c) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    nd_error err;
+    int rc = fmt == VALUE_JSON ? nd_json_read_connector(view.buf, (size_t)view.len, &bd.base, &err)
+                               : nd_mp_read_connector(view.buf, (size_t)view.len, &bd.base, &err);
+    PyBuffer_Release(&view);
+    while (bd.depth > 0)
+        close_container(&bd.base);
+    Py_XDECREF(bd.extra_key);
+    if (rc == ND_OK) return (PyObject *)bd.c;
+    Py_DECREF(bd.c);
+    if (rc == ND_ERR_DECODE) return raise_decode(st, err.msg, err.offset);
+    if (!PyErr_Occurred()) PyErr_NoMemory();
+    return NULL;
+}
+
+PyObject *connector_from_dict(PyTypeObject *type, PyObject *d)
+{
+    ModState *st = state_of_type(type);
+    if (!PyDict_Check(d))
+        return PyErr_Format(PyExc_TypeError, "from_dict() expects a dict, got %s",
+                            Py_TYPE(d)->tp_name);
+    Connector *c = connector_alloc(type);
+    if (!c) return NULL;
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(d, &pos, &key, &value)) {
+        if (!PyUnicode_Check(key)) {
+            raise_validation(st, "from_dict", "keys must be str, got %s", Py_TYPE(key)->tp_name);
+            goto fail;
+        }
+        Py_ssize_t n;
+        const char *k = utf8_of(st, key, &n, "from_dict");
+        if (!k) goto fail;
+        nd_field f;
+        switch (nd_classify_key(k, (size_t)n, &f)) {
+        case ND_KEY_FIELD:
+            if (set_field(st, c, f, value, FROM_WIRE) < 0) goto fail;
+            break;
+        case ND_KEY_ODATA_TYPE: {
+            Py_ssize_t tn;
+            const char *t = PyUnicode_Check(value) ? PyUnicode_AsUTF8AndSize(value, &tn) : NULL;
+            if (!t || !nd_is_connector_type(t, (size_t)tn)) {
+                PyErr_Clear();
+                raise_validation(st, ND_ODATA_TYPE_KEY, "%R is not " ND_ODATA_TYPE, value);
+                goto fail;
+            }
+            break;
+        }
+        case ND_KEY_ANNOTATION:
+            break;
+        case ND_KEY_EXTRA: {
+            if (write_value(st, value, VALUE_CHECK, NULL, key) < 0) goto fail;
+            if (!c->additional_data && !(c->additional_data = PyDict_New())) goto fail;
+            PyObject *copy = copy_value(value);
+            int r = copy ? PyDict_SetItem(c->additional_data, key, copy) : -1;
+            Py_XDECREF(copy);
+            if (r < 0) goto fail;
+        }
+        }
+    }
+    return (PyObject *)c;
+fail:
+    Py_DECREF(c);
+    return NULL;
+}

@@ -1,0 +1,52 @@
+/* Raising ndes's own exceptions from C. */
+#include "ndes_py.h"
+
+PyObject *raise_validation_obj(ModState *st, PyObject *field, PyObject *reason)
+{
+    PyObject *exc = PyObject_CallFunctionObjArgs(st->ValidationError, field, reason, NULL);
+    if (exc) {
+        PyErr_SetObject(st->ValidationError, exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
+PyObject *raise_validation(ModState *st, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    PyObject *reason = PyUnicode_FromFormatV(fmt, ap);
+    va_end(ap);
+    PyObject *name = PyUnicode_FromString(field);
+    if (reason && name) raise_validation_obj(st, name, reason);
+    Py_XDECREF(reason);
+    Py_XDECREF(name);
+    return NULL;
+}
+
+PyObject *raise_decode(ModState *st, const char *reason, size_t offset)
+{
+    PyObject *exc = PyObject_CallFunction(st->DecodeError, "sn", reason, (Py_ssize_t)offset);
+    if (exc) {
+        PyErr_SetObject(st->DecodeError, exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
+const char *utf8_of(ModState *st, PyObject *s, Py_ssize_t *n, const char *field)
+{
+    const char *p = PyUnicode_AsUTF8AndSize(s, n);
+    if (ND_LIKELY(p != NULL)) return p;
+    if (PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        Py_ssize_t at = -1;
+        if (value && PyUnicodeEncodeError_GetStart(value, &at) < 0) PyErr_Clear();
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        raise_validation(st, field, "string is not valid UTF-8 (lone surrogate at index %zd)", at);
+    }
+    return NULL;
+}

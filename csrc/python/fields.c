@@ -1,0 +1,168 @@
+/* Validating Python values into connector fields: one path for the constructor, attribute
+ * assignment and from_dict. */
+#include "ndes_py.h"
+
+/* An exact str holding the same text (str subclasses, enum members among them, are copied). */
+static PyObject *checked_str(ModState *st, PyObject *v, const char *field)
+{
+    if (!PyUnicode_Check(v))
+        return raise_validation(st, field, "expected str, got %s", Py_TYPE(v)->tp_name);
+    Py_ssize_t n;
+    if (!utf8_of(st, v, &n, field)) return NULL;
+    return PyUnicode_CheckExact(v) ? Py_NewRef(v) : PyUnicode_FromObject(v);
+}
+
+static PyObject *checked_state(ModState *st, PyObject *v, SetMode mode)
+{
+    const char *field = nd_field_wire[ND_F_STATE].ptr;
+    for (int i = 0; i < ND_STATE_COUNT; i++)
+        if (v == st->state_members[i]) return Py_NewRef(v);
+    if (!PyUnicode_Check(v))
+        return raise_validation(st, field, "expected NdesConnectorState or str, got %s",
+                                Py_TYPE(v)->tp_name);
+    Py_ssize_t n;
+    const char *s = utf8_of(st, v, &n, field);
+    if (!s) return NULL;
+    nd_state known = nd_state_lookup(s, (size_t)n);
+    if (known != ND_STATE_UNKNOWN) return Py_NewRef(st->state_members[known]);
+    if (mode == FROM_WIRE) /* a state newer than this table: keep it, never drop it */
+        return PyUnicode_CheckExact(v) ? Py_NewRef(v) : PyUnicode_FromObject(v);
+    return raise_validation(st, field, "%R is not one of 'none', 'active', 'inactive'", v);
+}
+
+static PyObject *checked_list(ModState *st, PyObject *v)
+{
+    const char *field = nd_field_wire[ND_F_ROLE_SCOPE_TAG_IDS].ptr;
+    if (!PyList_Check(v) && !PyTuple_Check(v))
+        return raise_validation(st, field, "expected a list of str, got %s", Py_TYPE(v)->tp_name);
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(v);
+    PyObject *out = PyList_New(n);
+    if (!out) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(v, i);
+        char name[48];
+        snprintf(name, sizeof name, "%s[%zd]", field, i);
+        PyObject *s = checked_str(st, item, name);
+        if (!s) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, s);
+    }
+    return out;
+}
+
+static int set_datetime(ModState *st, Connector *c, nd_field f, PyObject *v)
+{
+    const char *field = nd_field_wire[f].ptr;
+    nd_datetime dt;
+    int r = datetime_from_py(st, v, &dt, field);
+    if (r < 0) return -1;
+    if (r == 0) {
+        if (!PyUnicode_Check(v)) {
+            raise_validation(st, field, "expected an aware datetime or RFC 3339 str, got %s",
+                             Py_TYPE(v)->tp_name);
+            return -1;
+        }
+        Py_ssize_t n;
+        const char *s = utf8_of(st, v, &n, field);
+        if (!s) return -1;
+        size_t at;
+        const char *why = nd_datetime_parse(s, (size_t)n, &dt, &at);
+        if (why) {
+            raise_validation(st, field, "%s in %R", why, v);
+            return -1;
+        }
+    }
+    *dt_slot(c, f) = dt;
+    return 0;
+}
+
+int set_field(ModState *st, Connector *c, nd_field f, PyObject *v, SetMode mode)
+{
+    if (nd_field_kind[f] == ND_K_DATETIME) {
+        if (v == NULL || v == Py_None) {
+            dt_slot(c, f)->present = 0;
+            return 0;
+        }
+        return set_datetime(st, c, f, v);
+    }
+    PyObject *value = NULL;
+    if (v != NULL && v != Py_None) {
+        switch (nd_field_kind[f]) {
+        case ND_K_STATE:
+            value = checked_state(st, v, mode);
+            break;
+        case ND_K_STR_LIST:
+            value = checked_list(st, v);
+            break;
+        default:
+            value = checked_str(st, v, nd_field_wire[f].ptr);
+        }
+        if (!value) return -1;
+    }
+    Py_XSETREF(*obj_slot(c, f), value);
+    return 0;
+}
+
+PyObject *get_field(ModState *st, Connector *c, nd_field f)
+{
+    if (nd_field_kind[f] == ND_K_DATETIME) {
+        const nd_datetime *dt = dt_slot(c, f);
+        return dt->present ? datetime_to_py(st, dt) : Py_NewRef(Py_None);
+    }
+    PyObject *v = *obj_slot(c, f);
+    return Py_NewRef(v ? v : Py_None);
+}
+
+/* Keys of additional data must not shadow what the model writes itself. */
+int check_extra_key(ModState *st, PyObject *key)
+{
+    if (!PyUnicode_Check(key)) {
+        raise_validation(st, "additional_data", "keys must be str, got %s", Py_TYPE(key)->tp_name);
+        return -1;
+    }
+    Py_ssize_t n;
+    const char *s = utf8_of(st, key, &n, "additional_data");
+    if (!s) return -1;
+    nd_field f;
+    switch (nd_classify_key(s, (size_t)n, &f)) {
+    case ND_KEY_FIELD:
+        raise_validation(st, "additional_data",
+                         "%R is a known property: set the %U attribute instead", key,
+                         st->field_names[f]);
+        return -1;
+    case ND_KEY_ODATA_TYPE:
+    case ND_KEY_ANNOTATION:
+        raise_validation(st, "additional_data",
+                         "%R is an OData annotation, which ndes writes or drops itself", key);
+        return -1;
+    default:
+        return 0;
+    }
+}
+
+int set_additional_data(ModState *st, Connector *c, PyObject *v)
+{
+    if (v == NULL || v == Py_None) {
+        Py_CLEAR(c->additional_data);
+        return 0;
+    }
+    if (!PyDict_Check(v)) {
+        raise_validation(st, "additional_data", "expected a dict, got %s", Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    PyObject *copy = PyDict_New();
+    if (!copy) return -1;
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(v, &pos, &key, &value)) {
+        if (check_extra_key(st, key) < 0 || write_value(st, value, VALUE_CHECK, NULL, key) < 0 ||
+            PyDict_SetItem(copy, key, value) < 0) {
+            Py_DECREF(copy);
+            return -1;
+        }
+    }
+    Py_XSETREF(c->additional_data, copy);
+    return 0;
+}

@@ -1,0 +1,108 @@
+/* ndes._core: module state and multi-phase initialisation (PEP 489, PEP 630). */
+#include "ndes_py.h"
+
+static const char *const py_names[ND_F_COUNT] = {
+    "id",
+    "last_connection_date_time",
+    "state",
+    "display_name",
+    "enrolled_date_time",
+    "machine_name",
+    "connector_version",
+    "role_scope_tag_ids",
+};
+
+static PyObject *import_attr(const char *module, const char *name)
+{
+    PyObject *mod = PyImport_ImportModule(module);
+    if (!mod) return NULL;
+    PyObject *attr = PyObject_GetAttrString(mod, name);
+    Py_DECREF(mod);
+    return attr;
+}
+
+static int core_exec(PyObject *module)
+{
+    ModState *st = PyModule_GetState(module);
+    if (datetime_api_init() < 0) return -1;
+    if (!(st->State = import_attr("ndes._state", "NdesConnectorState")) ||
+        !(st->ValidationError = import_attr("ndes.errors", "ValidationError")) ||
+        !(st->DecodeError = import_attr("ndes.errors", "DecodeError")) ||
+        !(st->tz_cache = PyDict_New()) ||
+        !(st->additional_data_name = PyUnicode_InternFromString("additional_data")))
+        return -1;
+    for (int i = 0; i < ND_STATE_COUNT; i++) {
+        PyObject *value =
+            PyUnicode_FromStringAndSize(nd_state_names[i].ptr, (Py_ssize_t)nd_state_names[i].len);
+        if (!value) return -1;
+        st->state_members[i] = PyObject_CallOneArg(st->State, value);
+        Py_DECREF(value);
+        if (!st->state_members[i]) return -1;
+    }
+    for (int f = 0; f < ND_F_COUNT; f++)
+        if (!(st->field_names[f] = PyUnicode_InternFromString(py_names[f]))) return -1;
+    st->Connector = (PyTypeObject *)PyType_FromModuleAndSpec(module, &connector_spec, NULL);
+    if (!st->Connector) return -1;
+    st->Connector->tp_vectorcall = connector_vectorcall_fn();
+    if (PyModule_AddType(module, st->Connector) < 0) return -1;
+    return 0;
+}
+
+static int core_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    ModState *st = PyModule_GetState(module);
+    Py_VISIT(st->Connector);
+    Py_VISIT(st->State);
+    for (int i = 0; i < ND_STATE_COUNT; i++)
+        Py_VISIT(st->state_members[i]);
+    Py_VISIT(st->ValidationError);
+    Py_VISIT(st->DecodeError);
+    Py_VISIT(st->tz_cache);
+    return 0;
+}
+
+static int core_clear(PyObject *module)
+{
+    ModState *st = PyModule_GetState(module);
+    Py_CLEAR(st->Connector);
+    Py_CLEAR(st->State);
+    for (int i = 0; i < ND_STATE_COUNT; i++)
+        Py_CLEAR(st->state_members[i]);
+    Py_CLEAR(st->ValidationError);
+    Py_CLEAR(st->DecodeError);
+    Py_CLEAR(st->tz_cache);
+    for (int f = 0; f < ND_F_COUNT; f++)
+        Py_CLEAR(st->field_names[f]);
+    Py_CLEAR(st->additional_data_name);
+    return 0;
+}
+
+static void core_free(void *module)
+{
+    core_clear((PyObject *)module);
+}
+
+static PyModuleDef_Slot core_slots[] = {
+    {Py_mod_exec, core_exec},
+#ifdef Py_mod_multiple_interpreters
+    /* The datetime C API is a process-wide capsule, so one interpreter only. */
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
+#endif
+    {0, NULL},
+};
+
+static struct PyModuleDef core_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "ndes._core",
+    .m_doc = "The C core of ndes: the NdesConnector type and its JSON and MessagePack codecs.",
+    .m_size = sizeof(ModState),
+    .m_slots = core_slots,
+    .m_traverse = core_traverse,
+    .m_clear = core_clear,
+    .m_free = core_free,
+};
+
+PyMODINIT_FUNC PyInit__core(void)
+{
+    return PyModuleDef_Init(&core_module);
+}

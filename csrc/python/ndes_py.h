@@ -1,0 +1,103 @@
+/* The CPython binding of the ndes core: shared declarations of its files. */
+#ifndef NDES_PY_H
+#define NDES_PY_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "connector.h"
+
+typedef struct {
+    PyTypeObject *Connector;
+    PyObject *State;                         /* ndes.NdesConnectorState */
+    PyObject *state_members[ND_STATE_COUNT]; /* in nd_state order */
+    PyObject *ValidationError, *DecodeError;
+    PyObject *field_names[ND_F_COUNT]; /* Python attribute names, interned */
+    PyObject *additional_data_name;
+    PyObject *tz_cache; /* offset in minutes -> datetime.timezone */
+} ModState;
+
+typedef struct {
+    PyObject_HEAD PyObject *id, *display_name, *machine_name, *connector_version; /* str or NULL */
+    PyObject *state;              /* a NdesConnectorState member, a str the server sent, or NULL */
+    PyObject *role_scope_tag_ids; /* list or NULL */
+    PyObject *additional_data;    /* dict or NULL (reads as an empty dict) */
+    nd_datetime last_connection, enrolled;
+} Connector;
+
+static inline ModState *state_of_type(PyTypeObject *t)
+{
+    return PyType_GetModuleState(t);
+}
+static inline ModState *state_of(PyObject *self)
+{
+    return state_of_type(Py_TYPE(self));
+}
+
+/* The slot holding a str, state or list field. */
+static inline PyObject **obj_slot(Connector *c, nd_field f)
+{
+    switch (f) {
+    case ND_F_ID:
+        return &c->id;
+    case ND_F_STATE:
+        return &c->state;
+    case ND_F_DISPLAY_NAME:
+        return &c->display_name;
+    case ND_F_MACHINE_NAME:
+        return &c->machine_name;
+    case ND_F_CONNECTOR_VERSION:
+        return &c->connector_version;
+    case ND_F_ROLE_SCOPE_TAG_IDS:
+        return &c->role_scope_tag_ids;
+    default:
+        return NULL;
+    }
+}
+
+static inline nd_datetime *dt_slot(Connector *c, nd_field f)
+{
+    return f == ND_F_LAST_CONNECTION ? &c->last_connection : &c->enrolled;
+}
+
+/* errors.c */
+PyObject *raise_validation(ModState *st, const char *field, const char *fmt, ...);
+PyObject *raise_validation_obj(ModState *st, PyObject *field, PyObject *reason);
+PyObject *raise_decode(ModState *st, const char *reason, size_t offset);
+/* A str's UTF-8, or NULL with a ValidationError naming `field` (lone surrogates). */
+const char *utf8_of(ModState *st, PyObject *s, Py_ssize_t *n, const char *field);
+
+/* datetime_py.c: the only file that uses the datetime C API. */
+int datetime_api_init(void);
+PyObject *datetime_to_py(ModState *st, const nd_datetime *dt);
+/* 1 with *out filled, 0 when v is not a datetime, -1 with ValidationError for `field`. */
+int datetime_from_py(ModState *st, PyObject *v, nd_datetime *out, const char *field);
+
+/* fields.c */
+typedef enum { FROM_USER, FROM_WIRE } SetMode; /* FROM_WIRE keeps unknown states */
+int set_field(ModState *st, Connector *c, nd_field f, PyObject *v, SetMode mode);
+int set_additional_data(ModState *st, Connector *c, PyObject *v);
+/* A key of additional data: a str that is neither a known property nor an OData annotation. */
+int check_extra_key(ModState *st, PyObject *key);
+PyObject *get_field(ModState *st, Connector *c, nd_field f);
+
+/* values.c: JSON-compatible values of additional data. */
+typedef enum { VALUE_CHECK, VALUE_JSON, VALUE_MSGPACK } ValueFormat;
+/* Checks v, and writes it unless VALUE_CHECK; `key` names the additional property. */
+int write_value(ModState *st, PyObject *v, ValueFormat fmt, nd_buf *b, PyObject *key);
+PyObject *copy_value(PyObject *v);
+
+/* encode.c */
+PyObject *encode_connector(Connector *c, ValueFormat fmt);
+PyObject *connector_to_dict(Connector *c);
+
+/* decode.c */
+PyObject *decode_connector(PyTypeObject *type, PyObject *data, ValueFormat fmt);
+PyObject *connector_from_dict(PyTypeObject *type, PyObject *d);
+
+/* connector_type.c */
+extern PyType_Spec connector_spec;
+vectorcallfunc connector_vectorcall_fn(void);
+Connector *connector_alloc(PyTypeObject *type);
+
+#endif
