@@ -2,6 +2,9 @@
 
 #include <stdlib.h>
 
+/* An empty buffer points here rather than at NULL, so a zero-length write is well defined. */
+static char no_bytes[1];
+
 static int malloc_grow(nd_buf *b, size_t extra)
 {
     size_t need = b->len + extra;
@@ -11,7 +14,7 @@ static int malloc_grow(nd_buf *b, size_t extra)
         if (cap > SIZE_MAX / 2) return -1;
         cap *= 2;
     }
-    char *p = realloc(b->data, cap);
+    char *p = realloc(b->data == no_bytes ? NULL : b->data, cap);
     if (!p) return -1;
     b->data = p;
     b->cap = cap;
@@ -20,7 +23,7 @@ static int malloc_grow(nd_buf *b, size_t extra)
 
 void nd_buf_init_malloc(nd_buf *b)
 {
-    b->data = NULL;
+    b->data = no_bytes;
     b->len = 0;
     b->cap = 0;
     b->grow = malloc_grow;
@@ -29,7 +32,7 @@ void nd_buf_init_malloc(nd_buf *b)
 
 void nd_buf_free_malloc(nd_buf *b)
 {
-    free(b->data);
-    b->data = NULL;
+    if (b->data != no_bytes) free(b->data);
+    b->data = no_bytes;
     b->len = b->cap = 0;
 }

@@ -1,0 +1,15 @@
+#include "check.h"
+
+int check_passed, check_failed;
+
+int main(void)
+{
+    test_datetime();
+    test_state_and_keys();
+    test_json_write();
+    test_mp_write();
+    test_json_read();
+    test_mp_read();
+    printf("%d passed, %d failed\n", check_passed, check_failed);
+    return check_failed ? 1 : 0;
+}
