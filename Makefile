@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-c test-py system-deps install lint format clean
+.PHONY: demo test test-c test-py system-deps install wheel-check lint format clean
 
 # Creates a connector and prints it.
 demo: install
@@ -42,7 +42,16 @@ test-c: system-deps $(PY)
 test-py:
 	$(VENV)/bin/pytest
 
-lint:
+# The wheel on its own: built, installed into a new venv, and tested there.
+wheel-check: system-deps $(PY)
+	rm -rf dist build/wheel-venv
+	$(PY) -m pip wheel -q --no-deps -w dist .
+	$(PYTHON) -m venv build/wheel-venv
+	build/wheel-venv/bin/pip install -q dist/ndes-*.whl pytest hypothesis msgpack mypy
+	cd build && wheel-venv/bin/pytest -q -p no:cacheprovider ../tests
+
+lint: $(PY)
+	$(PY) -m pip install -q ".[dev]"
 	$(VENV)/bin/ruff check ndes tests examples
 	$(VENV)/bin/ruff format --check ndes tests examples
 	clang-format --dry-run -Werror csrc/*/*.c csrc/*/*.h

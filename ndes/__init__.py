@@ -9,9 +9,9 @@ Build a connector, validate it, encode it to Graph's JSON or to MessagePack::
 
 from __future__ import annotations
 
+from ._core import NdesConnector
 from ._state import NdesConnectorState
 from .errors import DecodeError, NdesError, ValidationError
-from ._core import NdesConnector
 
 __all__ = [
     "DecodeError",

@@ -58,7 +58,8 @@ def connector_repr(connector: Any) -> str:
 def connector_html(connector: Any) -> str:
     rows = "".join(
         f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
-        f"<td style='text-align:left'><code>{html.escape(_short(_value_text(value)))}</code></td></tr>"
+        f"<td style='text-align:left'><code>{html.escape(_short(_value_text(value)))}</code>"
+        "</td></tr>"
         for name, value in _set_fields(connector)
     )
     if not rows:

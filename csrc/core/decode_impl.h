@@ -10,6 +10,7 @@
 #ifndef NDES_DECODE_IMPL_H
 #define NDES_DECODE_IMPL_H
 
+#include <math.h>
 #include <stdio.h>
 
 #include "connector.h"
@@ -90,6 +91,10 @@ static int read_value(struct reader *r, nd_token *t, nd_sink *sink, nd_error *er
         EMIT_NUMBER(sink->vt->v_bigint(sink, t->s, t->n));
         return ND_OK;
     case ND_T_FLOAT:
+        if (!isfinite(t->v.f)) { /* NaN and infinities have no JSON form */
+            nd_error_set(err, t->offset, "number is not finite");
+            return ND_ERR_DECODE;
+        }
         EMIT(sink->vt->v_float(sink, t->v.f));
         return ND_OK;
     case ND_T_FLOAT_TEXT:

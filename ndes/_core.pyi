@@ -1,0 +1,46 @@
+from datetime import datetime
+from typing import Any, ClassVar, Final
+
+from ._state import NdesConnectorState
+
+JSONValue = None | bool | int | float | str | list[Any] | dict[str, Any]
+
+class NdesConnector:
+    """Microsoft Graph's ndesConnector (beta), validated on construction and assignment."""
+
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    id: str | None
+    display_name: str | None
+    state: NdesConnectorState | str | None
+    last_connection_date_time: datetime | None
+    enrolled_date_time: datetime | None
+    machine_name: str | None
+    connector_version: str | None
+    role_scope_tag_ids: list[str] | None
+    additional_data: dict[str, JSONValue]
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        display_name: str | None = None,
+        state: NdesConnectorState | str | None = None,
+        last_connection_date_time: datetime | str | None = None,
+        enrolled_date_time: datetime | str | None = None,
+        machine_name: str | None = None,
+        connector_version: str | None = None,
+        role_scope_tag_ids: list[str] | tuple[str, ...] | None = None,
+        additional_data: dict[str, JSONValue] | None = None,
+    ) -> None: ...
+    def to_json(self) -> bytes: ...
+    def to_msgpack(self) -> bytes: ...
+    def to_dict(self) -> dict[str, JSONValue]: ...
+    @classmethod
+    def from_json(cls, data: bytes | bytearray | memoryview | str, /) -> NdesConnector: ...
+    @classmethod
+    def from_msgpack(cls, data: bytes | bytearray | memoryview, /) -> NdesConnector: ...
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], /) -> NdesConnector: ...
+    def __eq__(self, other: object) -> bool: ...
+    def _repr_html_(self) -> str: ...
+
+__all__: Final = ["NdesConnector"]

@@ -1,0 +1,64 @@
+"""The stubs: mypy --strict accepts a script that uses the public API, and rejects misuse."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+GOOD = """
+from datetime import datetime, timezone
+import ndes
+
+c = ndes.NdesConnector(display_name="NDES-01", state=ndes.NdesConnectorState.ACTIVE,
+                       last_connection_date_time=datetime.now(timezone.utc),
+                       role_scope_tag_ids=["0"], additional_data={"x": [1, "a"]})
+body: bytes = c.to_json()
+again: ndes.NdesConnector = ndes.NdesConnector.from_json(body)
+same: bool = again == c
+packed: bytes = c.to_msgpack()
+d = c.to_dict()
+c2 = ndes.NdesConnector.from_dict(d)
+name: str | None = c2.display_name
+when: datetime | None = c2.last_connection_date_time
+c2.state = "inactive"
+try:
+    ndes.NdesConnector.from_msgpack(packed)
+except ndes.DecodeError as e:
+    offset: int = e.offset
+except ndes.ValidationError as v:
+    field: str = v.field
+"""
+
+BAD = """
+import ndes
+ndes.NdesConnector(display_name=3)
+ndes.NdesConnector("positional")
+x: int = ndes.NdesConnector().to_json()
+"""
+
+
+def run_mypy(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
+    pytest.importorskip("mypy")
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(source))
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+
+
+def test_mypy_strict_accepts_the_public_api(tmp_path: Path) -> None:
+    result = run_mypy(tmp_path, GOOD)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_rejects_misuse(tmp_path: Path) -> None:
+    result = run_mypy(tmp_path, BAD)
+    assert result.returncode == 1
+    assert result.stdout.count("error:") == 3, result.stdout
