@@ -6,9 +6,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test test-c test-py system-deps install wheel-check lint format clean
 
-# Creates a connector and prints it.
+# Creates a connector against the embedded Graph emulator and prints what it made.
 demo: install
-	$(PY) examples/quickstart.py
+	$(VENV)/bin/ndes create --emulator --display-name NDES-01 --state active --machine-name ndes01.contoso.com
 
 # Everything: system packages, the package with its test extras, the C tests, the pytest suite.
 test: install test-c test-py

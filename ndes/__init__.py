@@ -1,25 +1,87 @@
 """ndes: Microsoft Graph's ndesConnector (Intune's NDES connector, Graph beta) with a C core.
 
-Build a connector, validate it, encode it to Graph's JSON or to MessagePack::
+Build a connector, validate it, encode it to Graph's JSON or to MessagePack, and create it::
 
     import ndes
-    c = ndes.NdesConnector(display_name="NDES-01", state="active")
-    c.to_json()
+    with ndes.Client(token=...) as client:
+        created = client.create(display_name="NDES-01", state="active")
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._core import NdesConnector
 from ._state import NdesConnectorState
-from .errors import DecodeError, NdesError, ValidationError
+from .errors import (
+    AuthenticationError,
+    BadRequestError,
+    DecodeError,
+    GraphError,
+    NdesError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    ServerError,
+    ServiceUnavailableError,
+    ThrottledError,
+    TransportError,
+    UnexpectedResponseError,
+    ValidationError,
+)
+
+if TYPE_CHECKING:
+    from . import backends, emulator
+    from ._http import HttpRequest, HttpResponse
+    from .client import Client, create
+
+__version__ = "0.1.0"
 
 __all__ = [
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
     "DecodeError",
+    "GraphError",
+    "HttpRequest",
+    "HttpResponse",
     "NdesConnector",
     "NdesConnectorState",
     "NdesError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "ThrottledError",
+    "TransportError",
+    "UnexpectedResponseError",
     "ValidationError",
     "__version__",
+    "backends",
+    "create",
+    "emulator",
 ]
 
-__version__ = "0.1.0"
+# The client and its backends load on first use, so that `import ndes` stays cheap for code
+# that only encodes and decodes.
+_LAZY = {
+    "Client": ("client", "Client"),
+    "create": ("client", "create"),
+    "HttpRequest": ("_http", "HttpRequest"),
+    "HttpResponse": ("_http", "HttpResponse"),
+    "backends": ("backends", None),
+    "emulator": ("emulator", None),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'ndes' has no attribute {name!r}")
+    import importlib
+
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(f"ndes.{module_name}")
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value

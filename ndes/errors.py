@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-__all__ = ["NdesError", "ValidationError", "DecodeError"]
+__all__ = [
+    "AuthenticationError",
+    "BadRequestError",
+    "DecodeError",
+    "GraphError",
+    "NdesError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "ThrottledError",
+    "TransportError",
+    "UnexpectedResponseError",
+    "ValidationError",
+]
 
 
 class NdesError(Exception):
@@ -21,7 +36,7 @@ class ValidationError(NdesError, ValueError):
         self.field = field
         self.reason = reason
 
-    def __reduce__(self):  # keep both attributes through pickling
+    def __reduce__(self) -> tuple[type[ValidationError], tuple[str, str]]:  # keep attributes
         return (type(self), (self.field, self.reason))
 
 
@@ -36,5 +51,104 @@ class DecodeError(NdesError, ValueError):
         self.reason = reason
         self.offset = offset
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[DecodeError], tuple[str, int]]:
         return (type(self), (self.reason, self.offset))
+
+
+class OutcomeUnknownError(NdesError):
+    """The request may have reached Graph and no usable answer came back.
+
+    The connector may or may not exist now. ndes never retries such a request, since a POST
+    that did go through would create a second connector; look it up by ``client_request_id``
+    (Graph logs it) before creating again.
+    """
+
+    def __init__(self, message: str, *, client_request_id: str | None = None) -> None:
+        if client_request_id:
+            message = f"{message} (client-request-id {client_request_id})"
+        super().__init__(message)
+        self.client_request_id = client_request_id
+
+
+class TransportError(NdesError):
+    """Nothing reached Graph: the connection could not be made or the request not sent."""
+
+    def __init__(self, message: str, *, client_request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.client_request_id = client_request_id
+
+
+class GraphError(NdesError):
+    """Graph answered with an error status.
+
+    ``status`` is the HTTP status; ``code`` and ``message`` come from Graph's error JSON when
+    there is one (else ``message`` is a short excerpt of the body); ``request_id``,
+    ``client_request_id`` and ``date`` identify the request to Microsoft support.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        request_id: str | None = None,
+        client_request_id: str | None = None,
+        date: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        text = f"HTTP {status}"
+        if code:
+            text += f" {code}"
+        if message:
+            text += f": {message}"
+        ids = [
+            f"{k} {v}"
+            for k, v in (("request-id", request_id), ("client-request-id", client_request_id))
+            if v
+        ]
+        if ids:
+            text += f" ({', '.join(ids)})"
+        super().__init__(text)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.client_request_id = client_request_id
+        self.date = date
+        self.retry_after = retry_after
+
+
+class BadRequestError(GraphError):
+    """400 (and other 4xx without a class of their own): Graph refused the request."""
+
+
+class AuthenticationError(GraphError):
+    """401: the token is missing, expired or not for Graph."""
+
+
+class PermissionDeniedError(GraphError):
+    """403: the token lacks DeviceManagementConfiguration.ReadWrite.All."""
+
+
+class NotFoundError(GraphError):
+    """404: no such resource (a wrong base URL, or the beta endpoint is not there)."""
+
+
+class ThrottledError(GraphError):
+    """429: throttled, still after the retries allowed; ``retry_after`` says how long to wait."""
+
+
+class ServiceUnavailableError(GraphError):
+    """503: Graph is unavailable, still after the retries allowed; nothing was created."""
+
+
+class ServerError(GraphError, OutcomeUnknownError):
+    """A 5xx other than 503: Graph failed while handling the request, so the connector may or
+    may not exist. Never retried; also an :class:`OutcomeUnknownError`."""
+
+
+class UnexpectedResponseError(GraphError, OutcomeUnknownError):
+    """An answer a create should not get: a status other than 201 outside 4xx and 5xx (a 200,
+    a 202, a redirect ndes does not follow), or a 201 whose body is not a connector. The
+    connector may exist."""

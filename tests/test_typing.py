@@ -25,6 +25,15 @@ c2 = ndes.NdesConnector.from_dict(d)
 name: str | None = c2.display_name
 when: datetime | None = c2.last_connection_date_time
 c2.state = "inactive"
+with ndes.Client(token=lambda: "t", base_url="http://127.0.0.1:1/beta", max_retries=0) as client:
+    try:
+        made: ndes.NdesConnector = client.create(display_name="x", state="active")
+    except ndes.OutcomeUnknownError as unknown:
+        crid: str | None = unknown.client_request_id
+    except ndes.GraphError as graph_error:
+        status: int = graph_error.status
+    except ndes.TransportError:
+        pass
 try:
     ndes.NdesConnector.from_msgpack(packed)
 except ndes.DecodeError as e:
@@ -62,3 +71,15 @@ def test_mypy_strict_rejects_misuse(tmp_path: Path) -> None:
     result = run_mypy(tmp_path, BAD)
     assert result.returncode == 1
     assert result.stdout.count("error:") == 3, result.stdout
+
+
+def test_the_package_itself_passes_mypy_strict(tmp_path: Path) -> None:
+    pytest.importorskip("mypy")
+    source = Path(__file__).resolve().parents[1] / "ndes"
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(source)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,42 @@
+"""Backends move bytes for the client: ``send(HttpRequest) -> HttpResponse`` and ``close()``.
+
+- :class:`UrllibBackend`: the default, standard library only, keeps connections alive per host.
+- :class:`RequestsBackend`: over a ``requests.Session`` (``pip install ndes[requests]``).
+- :class:`HttpxBackend`: over an ``httpx.Client`` (``pip install ndes[httpx]``).
+- ``ndes.emulator.EmulatorBackend``: the Graph emulator in process, no socket.
+
+A backend raises :class:`~ndes.errors.TransportError` when the request cannot have reached the
+server, and :class:`~ndes.errors.OutcomeUnknownError` when it may have.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .._http import Backend, HttpRequest, HttpResponse
+from ._urllib import UrllibBackend
+
+if TYPE_CHECKING:
+    from ._httpx import HttpxBackend
+    from ._requests import RequestsBackend
+
+__all__ = [
+    "Backend",
+    "HttpRequest",
+    "HttpResponse",
+    "HttpxBackend",
+    "RequestsBackend",
+    "UrllibBackend",
+]
+
+
+def __getattr__(name: str) -> Any:  # the optional ones import their library only when used
+    if name == "RequestsBackend":
+        from ._requests import RequestsBackend
+
+        return RequestsBackend
+    if name == "HttpxBackend":
+        from ._httpx import HttpxBackend
+
+        return HttpxBackend
+    raise AttributeError(name)

@@ -1,0 +1,136 @@
+"""The default backend: http.client from the standard library, one pool of kept-alive
+connections per (scheme, host, port), safe to share between threads."""
+
+from __future__ import annotations
+
+import http.client
+import select
+import socket
+import ssl
+import threading
+import time
+from urllib.parse import urlsplit
+
+from .._http import HttpRequest, HttpResponse
+from ..errors import OutcomeUnknownError, TransportError
+
+# Servers close idle connections after a while; one idle longer than this is not reused.
+MAX_IDLE_SECONDS = 30.0
+MAX_IDLE_PER_HOST = 8
+
+
+def _read_capped(response: http.client.HTTPResponse, limit: int) -> bytes:
+    body = response.read(limit + 1)
+    if len(body) > limit:
+        raise OutcomeUnknownError(f"response body larger than {limit} bytes; not read")
+    if response.length:  # read(n) returns what came before the connection closed
+        raise OutcomeUnknownError(
+            f"the answer was cut short: {len(body)} of {len(body) + response.length} bytes"
+        )
+    return body
+
+
+def _dropped(conn: http.client.HTTPConnection) -> bool:
+    """True when the server closed an idle connection (it reads as ready: EOF or junk)."""
+    sock = conn.sock
+    if sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
+class UrllibBackend:
+    """Standard-library HTTP(S) with keep-alive. ``ssl_context`` defaults to the system's."""
+
+    def __init__(self, *, ssl_context: ssl.SSLContext | None = None) -> None:
+        self._ssl_context = ssl_context
+        self._idle: dict[tuple[str, str, int], list[tuple[float, http.client.HTTPConnection]]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return "UrllibBackend()"
+
+    def _checkout(
+        self, key: tuple[str, str, int], timeout: float
+    ) -> tuple[http.client.HTTPConnection, bool]:
+        now = time.monotonic()
+        with self._lock:
+            idle = self._idle.get(key, [])
+            while idle:
+                since, conn = idle.pop()
+                if now - since < MAX_IDLE_SECONDS and not _dropped(conn):
+                    conn.timeout = timeout
+                    if conn.sock is not None:
+                        conn.sock.settimeout(timeout)
+                    return conn, True
+                conn.close()
+        scheme, host, port = key
+        if scheme == "https":
+            context = self._ssl_context or ssl.create_default_context()
+            return http.client.HTTPSConnection(host, port, timeout=timeout, context=context), False
+        return http.client.HTTPConnection(host, port, timeout=timeout), False
+
+    def _checkin(self, key: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            if self._closed or len(idle) >= MAX_IDLE_PER_HOST:
+                conn.close()
+            else:
+                idle.append((time.monotonic(), conn))
+
+    def send(self, request: HttpRequest) -> HttpResponse:
+        parts = urlsplit(request.url)
+        scheme = parts.scheme
+        host = parts.hostname or ""
+        port = parts.port or (443 if scheme == "https" else 80)
+        key = (scheme, host, port)
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        conn, reused = self._checkout(key, request.timeout)
+        try:
+            if not reused:
+                conn.connect()
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            raise TransportError(f"could not connect to {host}:{port}: {exc}") from exc
+        try:
+            conn.putrequest(request.method, target, skip_accept_encoding=True)
+            for name, value in request.headers.items():
+                conn.putheader(name, value)
+            conn.putheader("Content-Length", str(len(request.body)))
+            conn.endheaders(request.body)
+        except (OSError, http.client.HTTPException) as exc:
+            # The request did not go out whole, so the server cannot act on it.
+            conn.close()
+            raise TransportError(f"could not send the request to {host}:{port}: {exc}") from exc
+        try:
+            response = conn.getresponse()
+            body = _read_capped(response, request.max_response_bytes)
+            headers = {k.lower(): v for k, v in response.getheaders()}
+        except OutcomeUnknownError:
+            conn.close()
+            raise
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            what = "timed out waiting for" if isinstance(exc, socket.timeout) else "lost"
+            raise OutcomeUnknownError(
+                f"sent the request to {host}:{port}, then {what} the answer: {exc!r}"
+            ) from exc
+        if response.will_close:
+            conn.close()
+        else:
+            self._checkin(key, conn)
+        return HttpResponse(response.status, headers, body)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for idle in self._idle.values():
+                for _, conn in idle:
+                    conn.close()
+            self._idle.clear()
