@@ -47,7 +47,7 @@ wheel-check: system-deps $(PY)
 	rm -rf dist build/wheel-venv
 	$(PY) -m pip wheel -q --no-deps -w dist .
 	$(PYTHON) -m venv build/wheel-venv
-	build/wheel-venv/bin/pip install -q dist/ndes-*.whl pytest hypothesis msgpack mypy
+	build/wheel-venv/bin/pip install -q "$$(ls dist/ndes-*.whl)[test]"
 	cd build && wheel-venv/bin/pytest -q -p no:cacheprovider ../tests
 
 lint: $(PY)
