@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-c test-py system-deps install wheel-check lint format clean
+.PHONY: demo test test-c test-py system-deps install wheel-check bench fuzz-build fuzz lint format clean
 
 # Creates a connector against the embedded Graph emulator and prints what it made.
 demo: install
@@ -49,6 +49,21 @@ wheel-check: system-deps $(PY)
 	$(PYTHON) -m venv build/wheel-venv
 	build/wheel-venv/bin/pip install -q "$$(ls dist/ndes-*.whl)[test]"
 	cd build && wheel-venv/bin/pytest -q -p no:cacheprovider ../tests
+
+# Side-by-side benchmarks; writes docs/benchmarks.md and docs/benchmarks.png.
+bench: install
+	$(PY) -m pip install -q ".[bench]"
+	cd build && ../$(PY) ../bench/run.py
+
+# libFuzzer targets (clang), run for FUZZ_SECONDS each; findings go to tests/corpus/.
+FUZZ_SECONDS ?= 600
+fuzz-build:
+	@command -v clang >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clang libclang-rt-14-dev >/dev/null)
+	$(VENV)/bin/cmake -S . -B build/fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DNDES_FUZZ=ON >/dev/null
+	$(VENV)/bin/cmake --build build/fuzz
+
+fuzz: $(PY) fuzz-build
+	bash csrc/fuzz/run.sh $(FUZZ_SECONDS)
 
 lint: $(PY)
 	$(PY) -m pip install -q ".[dev]"

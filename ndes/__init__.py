@@ -9,10 +9,7 @@ Build a connector, validate it, encode it to Graph's JSON or to MessagePack, and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ._core import NdesConnector
-from ._state import NdesConnectorState
 from .errors import (
     AuthenticationError,
     BadRequestError,
@@ -30,9 +27,11 @@ from .errors import (
     ValidationError,
 )
 
+TYPE_CHECKING = False  # not imported from typing, which costs more to import than ndes
 if TYPE_CHECKING:
     from . import backends, emulator
     from ._http import HttpRequest, HttpResponse
+    from ._state import NdesConnectorState
     from .client import Client, create
 
 __version__ = "0.1.0"
@@ -63,9 +62,11 @@ __all__ = [
     "emulator",
 ]
 
-# The client and its backends load on first use, so that `import ndes` stays cheap for code
-# that only encodes and decodes.
+# These load on first use, so that `import ndes` stays cheap: the client and its backends for
+# code that only encodes and decodes, and the enum module (NdesConnectorState) until a state is
+# used.
 _LAZY = {
+    "NdesConnectorState": ("_state", "NdesConnectorState"),
     "Client": ("client", "Client"),
     "create": ("client", "create"),
     "HttpRequest": ("_http", "HttpRequest"),
@@ -75,7 +76,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name not in _LAZY:
         raise AttributeError(f"module 'ndes' has no attribute {name!r}")
     import importlib

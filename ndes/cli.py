@@ -67,7 +67,7 @@ def _token(emulator: bool) -> object | None:
     if emulator:
         return "emulator-token"
     try:
-        from azure.identity import EnvironmentCredential  # type: ignore[import-not-found]
+        from azure.identity import EnvironmentCredential  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return None
     if not os.environ.get("AZURE_CLIENT_ID"):

@@ -3,6 +3,8 @@
 #ifndef NDES_CONNECTOR_H
 #define NDES_CONNECTOR_H
 
+#include <string.h>
+
 #include "buf.h"
 #include "datetime_offset.h"
 #include "state.h"
@@ -40,6 +42,19 @@ typedef enum nd_key_class {
 } nd_key_class;
 
 nd_key_class nd_classify_key(const char *key, size_t n, nd_field *field);
+
+/* The same, trying `expected` first: documents list their fields in wire order, so the field
+ * after the last one matched is the likely next key. */
+static inline nd_key_class nd_classify_key_expecting(const char *key, size_t n, int expected,
+                                                     nd_field *field)
+{
+    if (expected < ND_F_COUNT && n == nd_field_wire[expected].len &&
+        memcmp(key, nd_field_wire[expected].ptr, n) == 0) {
+        *field = (nd_field)expected;
+        return ND_KEY_FIELD;
+    }
+    return nd_classify_key(key, n, field);
+}
 
 /* True when s names the connector's type, with or without the leading '#'. */
 bool nd_is_connector_type(const char *s, size_t n);
@@ -96,6 +111,9 @@ typedef struct nd_sink_vt {
     int (*v_map_begin)(nd_sink *s, size_t hint);
     int (*v_map_key)(nd_sink *s, const char *p, size_t n, bool ascii);
     int (*v_map_end)(nd_sink *s);
+    /* Arrays of connectors: each item's fields come between these two. */
+    int (*item_begin)(nd_sink *s, size_t index);
+    int (*item_end)(nd_sink *s, size_t index);
 } nd_sink_vt;
 
 struct nd_sink {
@@ -105,5 +123,9 @@ struct nd_sink {
 /* Both return ND_OK, ND_ERR_DECODE (err filled), ND_ERR_NOMEM or ND_ERR_CALLBACK. */
 int nd_json_read_connector(const char *data, size_t n, nd_sink *sink, nd_error *err);
 int nd_mp_read_connector(const char *data, size_t n, nd_sink *sink, nd_error *err);
+
+/* The same for an array of connectors; an error inside an item names its index. */
+int nd_json_read_connectors(const char *data, size_t n, nd_sink *sink, nd_error *err);
+int nd_mp_read_connectors(const char *data, size_t n, nd_sink *sink, nd_error *err);
 
 #endif

@@ -84,8 +84,68 @@ static bool expect(const char *s, size_t n, size_t i, char c)
     return i < n && s[i] == c;
 }
 
+static bool is_digit(char c)
+{
+    return (unsigned char)(c - '0') <= 9;
+}
+
+static unsigned two(const char *p)
+{
+    return (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
+}
+
+/* The common shape, YYYY-MM-DDTHH:MM:SS[.f...](Z|+HH:MM), read without per-field calls; NULL
+ * when s has another shape, so that the careful reader below can say what is wrong. */
+static const char *parse_fast(const char *s, size_t n, nd_datetime *out)
+{
+    if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] | 0x20) != 't' || s[13] != ':' ||
+        s[16] != ':')
+        return NULL;
+    static const uint8_t digit_at[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+    unsigned bad = 0;
+    for (int k = 0; k < 14; k++)
+        bad |= (unsigned char)(s[digit_at[k]] - '0') > 9;
+    if (bad) return NULL;
+    size_t i = 19;
+    uint32_t usec = 0;
+    if (s[i] == '.') {
+        size_t start = ++i;
+        while (i < n && is_digit(s[i])) {
+            if (i - start < 6) usec = usec * 10 + (uint32_t)(s[i] - '0');
+            i++;
+        }
+        if (i == start || i - start > 12) return NULL;
+        for (size_t k = i - start; k < 6; k++)
+            usec *= 10;
+    }
+    int offset;
+    if (i + 1 == n && (s[i] | 0x20) == 'z') {
+        offset = 0;
+    } else if (i + 6 == n && (s[i] == '+' || s[i] == '-') && is_digit(s[i + 1]) &&
+               is_digit(s[i + 2]) && s[i + 3] == ':' && is_digit(s[i + 4]) && is_digit(s[i + 5]) &&
+               two(s + i + 1) <= 23 && two(s + i + 4) <= 59) {
+        offset = (int)(two(s + i + 1) * 60 + two(s + i + 4)) * (s[i] == '-' ? -1 : 1);
+    } else {
+        return NULL;
+    }
+    out->year = (uint16_t)(two(s) * 100 + two(s + 2));
+    out->month = (uint8_t)two(s + 5);
+    out->day = (uint8_t)two(s + 8);
+    out->hour = (uint8_t)two(s + 11);
+    out->minute = (uint8_t)two(s + 14);
+    out->second = (uint8_t)two(s + 17);
+    out->usec = usec;
+    out->offset_min = (int16_t)offset;
+    out->present = 1;
+    return "";
+}
+
 const char *nd_datetime_parse(const char *s, size_t n, nd_datetime *out, size_t *at)
 {
+    if (parse_fast(s, n, out)) {
+        *at = 0;
+        return nd_datetime_check(out);
+    }
     size_t i = 0;
     int year, month, day, hour, minute, second;
 #define FIELD(var, width, sep, what)                                                               \

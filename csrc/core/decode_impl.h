@@ -3,10 +3,8 @@
  * and date parsing, error messages that name the wire field).
  *
  * Compiled into each reader (json_read.c, mp_read.c) so that its token function inlines here.
- * The including file defines `struct reader` and these two functions, both returning ND_OK or an
- * error code with err filled:
- *   static int reader_next(struct reader *r, nd_token *t, nd_error *err);
- *   static int reader_finish(struct reader *r, nd_error *err);   (nothing may follow) */
+ * The including file defines `struct reader` and the three functions declared below, each
+ * returning ND_OK or an error code with err filled. */
 #ifndef NDES_DECODE_IMPL_H
 #define NDES_DECODE_IMPL_H
 
@@ -19,6 +17,9 @@
 struct reader;
 static int reader_next(struct reader *r, nd_token *t, nd_error *err);
 static int reader_finish(struct reader *r, nd_error *err);
+/* The next key of an open object (or its end), matching `expected` (a field's wire name, or a
+ * NULL view) by a plain comparison first, since documents list their fields in wire order. */
+static int reader_next_key(struct reader *r, nd_token *t, nd_error *err, nd_strv expected);
 
 #define NEXT(t)                                                                                    \
     do {                                                                                           \
@@ -219,16 +220,21 @@ static int read_odata_type(struct reader *r, nd_error *err)
 static int assemble_object(struct reader *r, nd_sink *sink, nd_error *err)
 {
     uint32_t seen = 0; /* a bit per field, and one for @odata.type */
+    int expected = 0;
     nd_token key;
     for (;;) {
-        NEXT(&key);
+        static const nd_strv none = {NULL, 0};
+        int rc =
+            reader_next_key(r, &key, err, expected < ND_F_COUNT ? nd_field_wire[expected] : none);
+        if (rc != ND_OK) return rc;
         if (key.type == ND_T_END) return ND_OK;
         if (key.type != ND_T_STR)
             return decode_fail(err, key.offset, "expected a string key", &key);
         nd_field f = ND_F_COUNT;
-        int rc;
-        switch (nd_classify_key(key.s, key.n, &f)) {
+        switch (nd_classify_key_expecting(key.s, key.n, expected, &f)) {
         case ND_KEY_FIELD:
+            expected = (int)f + 1;
+            /* fall through */
         case ND_KEY_ODATA_TYPE:
             if (seen & (1u << f)) return duplicate_key(err, &key);
             seen |= 1u << f;
@@ -265,6 +271,39 @@ static int assemble(struct reader *r, nd_sink *sink, nd_error *err, const char *
     }
     int rc = assemble_object(r, sink, err);
     return rc != ND_OK ? rc : reader_finish(r, err);
+}
+
+/* An array of connector objects. */
+static int assemble_array(struct reader *r, nd_sink *sink, nd_error *err, const char *format)
+{
+    nd_token t;
+    NEXT(&t);
+    if (t.type != ND_T_ARRAY) {
+        nd_error_set(err, t.offset, "expected a %s array of connectors at the top level, got %s",
+                     format, nd_tok_name(t.type));
+        return ND_ERR_DECODE;
+    }
+    for (size_t i = 0;; i++) {
+        NEXT(&t);
+        if (t.type == ND_T_END) break;
+        int rc;
+        if (t.type != ND_T_MAP) {
+            nd_error_set(err, t.offset, "expected an object, got %s", nd_tok_name(t.type));
+            rc = ND_ERR_DECODE;
+        } else if (sink->vt->item_begin(sink, i) < 0) {
+            return ND_ERR_CALLBACK;
+        } else {
+            rc = assemble_object(r, sink, err);
+            if (rc == ND_OK && sink->vt->item_end(sink, i) < 0) return ND_ERR_CALLBACK;
+        }
+        if (rc == ND_ERR_DECODE) {
+            char inner[sizeof err->msg];
+            memcpy(inner, err->msg, sizeof inner);
+            nd_error_set(err, err->offset, "item %zu: %s", i, inner);
+        }
+        if (rc != ND_OK) return rc;
+    }
+    return reader_finish(r, err);
 }
 
 #undef NEXT

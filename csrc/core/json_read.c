@@ -1,6 +1,7 @@
 /* JSON tokenizer (RFC 8259, strict): strings are validated UTF-8 with escapes resolved, lone
  * surrogate escapes refused, numbers by the grammar, nesting bounded by ND_MAX_DEPTH. */
 #include "connector.h"
+#include "scan.h"
 #include "token.h"
 #include "utf8.h"
 
@@ -33,6 +34,8 @@ static int fail_end(struct reader *r, nd_error *err)
 
 static void skip_ws(struct reader *r)
 {
+    if (ND_LIKELY(r->i < r->n && r->p[r->i] > ' ')) /* compact JSON: no white space at all */
+        return;
     while (r->i < r->n) {
         unsigned char c = r->p[r->i];
         if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return;
@@ -128,8 +131,7 @@ static int read_string(struct reader *r, nd_token *t, nd_error *err)
     size_t start = ++r->i, run = start;
     bool ascii = true, escaped = false;
     for (;;) {
-        while (r->i < r->n && str_class[p[r->i]] == 0)
-            r->i++;
+        r->i = nd_scan_special(p, r->i, r->n, true);
         if (r->i >= r->n) return fail_end(r, err);
         switch (str_class[p[r->i]]) {
         case 1: /* closing quote */
@@ -354,6 +356,29 @@ static int reader_next(struct reader *r, nd_token *t, nd_error *err)
     return read_string(r, t, err);
 }
 
+static int reader_next_key(struct reader *r, nd_token *t, nd_error *err, nd_strv expected)
+{
+    if (expected.ptr) {
+        struct frame *fr = &r->stack[r->depth - 1];
+        size_t i = r->i;
+        const unsigned char *p = r->p;
+        if (fr->count > 0 && i < r->n && p[i] == ',') i++;
+        if ((fr->count > 0) == (i != r->i) && r->n - i >= expected.len + 2 && p[i] == '"' &&
+            p[i + 1 + expected.len] == '"' && memcmp(p + i + 1, expected.ptr, expected.len) == 0) {
+            t->type = ND_T_STR;
+            t->offset = i;
+            t->s = (const char *)p + i + 1;
+            t->n = expected.len;
+            t->ascii = true;
+            t->content_offset = i + 1;
+            r->i = i + expected.len + 2;
+            fr->after_key = true;
+            return ND_OK;
+        }
+    }
+    return reader_next(r, t, err);
+}
+
 static int reader_finish(struct reader *r, nd_error *err)
 {
     skip_ws(r);
@@ -361,7 +386,7 @@ static int reader_finish(struct reader *r, nd_error *err)
     return ND_OK;
 }
 
-int nd_json_read_connector(const char *data, size_t n, nd_sink *sink, nd_error *err)
+static int read_json(const char *data, size_t n, nd_sink *sink, nd_error *err, bool array)
 {
     struct reader r;
     r.p = (const unsigned char *)data;
@@ -369,7 +394,17 @@ int nd_json_read_connector(const char *data, size_t n, nd_sink *sink, nd_error *
     r.i = 0;
     r.depth = 0;
     nd_buf_init_malloc(&r.scratch);
-    int rc = assemble(&r, sink, err, "JSON");
+    int rc = array ? assemble_array(&r, sink, err, "JSON") : assemble(&r, sink, err, "JSON");
     nd_buf_free_malloc(&r.scratch);
     return rc;
+}
+
+int nd_json_read_connector(const char *data, size_t n, nd_sink *sink, nd_error *err)
+{
+    return read_json(data, n, sink, err, false);
+}
+
+int nd_json_read_connectors(const char *data, size_t n, nd_sink *sink, nd_error *err)
+{
+    return read_json(data, n, sink, err, true);
 }

@@ -1,6 +1,7 @@
 #include "json_write.h"
 
 #include "connector.h"
+#include "scan.h"
 
 /* For each byte: 0 to copy it, else the letter of its short escape, or 'u' for \u00XX. */
 static const char escape_of[256] = {
@@ -18,9 +19,10 @@ int nd_json_write_str(nd_buf *b, const char *s, size_t n)
     if (nd_buf_reserve(b, n + 2) < 0) return -1;
     nd_buf_putc(b, '"');
     size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0;; i++) {
+        i = nd_scan_special(p, i, n, false);
+        if (ND_LIKELY(i == n)) break;
         char e = escape_of[p[i]];
-        if (ND_LIKELY(!e)) continue;
         nd_buf_put(b, s + run, i - run);
         run = i + 1;
         /* Room for this escape plus everything not yet written. */

@@ -220,18 +220,47 @@ static int reader_next(struct reader *r, nd_token *t, nd_error *err)
     return read_token(r, t, err);
 }
 
+static int reader_next_key(struct reader *r, nd_token *t, nd_error *err, nd_strv expected)
+{
+    size_t i = r->i;
+    if (expected.ptr && expected.len < 32 && r->left[r->depth - 1] > 0 && r->n - i > expected.len &&
+        r->p[i] == (0xa0 | expected.len) && memcmp(r->p + i + 1, expected.ptr, expected.len) == 0) {
+        r->left[r->depth - 1]--;
+        t->type = ND_T_STR;
+        t->offset = i;
+        t->s = (const char *)r->p + i + 1;
+        t->n = expected.len;
+        t->ascii = true;
+        t->content_offset = i + 1;
+        r->i = i + 1 + expected.len;
+        return ND_OK;
+    }
+    return reader_next(r, t, err);
+}
+
 static int reader_finish(struct reader *r, nd_error *err)
 {
     if (r->i != r->n) return fail(err, r->i, "trailing data after the MessagePack map");
     return ND_OK;
 }
 
-int nd_mp_read_connector(const char *data, size_t n, nd_sink *sink, nd_error *err)
+static int read_mp(const char *data, size_t n, nd_sink *sink, nd_error *err, bool array)
 {
     struct reader r;
     r.p = (const unsigned char *)data;
     r.n = n;
     r.i = 0;
     r.depth = 0;
-    return assemble(&r, sink, err, "MessagePack");
+    return array ? assemble_array(&r, sink, err, "MessagePack")
+                 : assemble(&r, sink, err, "MessagePack");
+}
+
+int nd_mp_read_connector(const char *data, size_t n, nd_sink *sink, nd_error *err)
+{
+    return read_mp(data, n, sink, err, false);
+}
+
+int nd_mp_read_connectors(const char *data, size_t n, nd_sink *sink, nd_error *err)
+{
+    return read_mp(data, n, sink, err, true);
 }

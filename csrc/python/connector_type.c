@@ -209,6 +209,26 @@ static PyObject *from_msgpack(PyObject *cls, PyObject *data)
     return decode_connector((PyTypeObject *)cls, data, VALUE_MSGPACK);
 }
 
+static PyObject *to_json_array(PyObject *cls, PyObject *items)
+{
+    return encode_connectors((PyTypeObject *)cls, items, VALUE_JSON);
+}
+
+static PyObject *to_msgpack_array(PyObject *cls, PyObject *items)
+{
+    return encode_connectors((PyTypeObject *)cls, items, VALUE_MSGPACK);
+}
+
+static PyObject *from_json_array(PyObject *cls, PyObject *data)
+{
+    return decode_connectors((PyTypeObject *)cls, data, VALUE_JSON);
+}
+
+static PyObject *from_msgpack_array(PyObject *cls, PyObject *data)
+{
+    return decode_connectors((PyTypeObject *)cls, data, VALUE_MSGPACK);
+}
+
 static PyObject *from_dict(PyObject *cls, PyObject *d)
 {
     return connector_from_dict((PyTypeObject *)cls, d);
@@ -257,6 +277,14 @@ static PyMethodDef connector_methods[] = {
     {"from_msgpack", from_msgpack, METH_O | METH_CLASS, "Decode a connector from MessagePack."},
     {"from_dict", from_dict, METH_O | METH_CLASS,
      "Build a connector from a dict with wire names, as to_dict() returns."},
+    {"to_json_array", to_json_array, METH_O | METH_CLASS,
+     "A sequence of connectors as one JSON array (bytes), in one C call."},
+    {"from_json_array", from_json_array, METH_O | METH_CLASS,
+     "A list of connectors from a JSON array; an error names the item's index."},
+    {"to_msgpack_array", to_msgpack_array, METH_O | METH_CLASS,
+     "A sequence of connectors as one MessagePack array (bytes)."},
+    {"from_msgpack_array", from_msgpack_array, METH_O | METH_CLASS,
+     "A list of connectors from a MessagePack array."},
     {"__reduce__", connector_reduce, METH_NOARGS, NULL},
     {"_repr_html_", repr_html, METH_NOARGS, "An HTML table of the fields, for notebooks."},
     {NULL},

@@ -4,8 +4,11 @@
 
 #include <datetime.h>
 
-int datetime_api_init(void)
+/* The datetime module is imported on first use, not with ndes: it is most of the cost of
+ * `import ndes`, and code that only moves connectors between formats never needs it. */
+static int datetime_api(void)
 {
+    if (ND_LIKELY(PyDateTimeAPI != NULL)) return 0;
     PyDateTime_IMPORT;
     return PyDateTimeAPI ? 0 : -1;
 }
@@ -34,6 +37,7 @@ static PyObject *timezone_for(ModState *st, int offset_min)
 
 PyObject *datetime_to_py(ModState *st, const nd_datetime *dt)
 {
+    if (datetime_api() < 0) return NULL;
     PyObject *tz = timezone_for(st, dt->offset_min);
     if (!tz) return NULL;
     PyObject *r = PyDateTimeAPI->DateTime_FromDateAndTime(dt->year, dt->month, dt->day, dt->hour,
@@ -81,6 +85,7 @@ static int offset_minutes(ModState *st, PyObject *v, int *out, const char *field
 
 int datetime_from_py(ModState *st, PyObject *v, nd_datetime *out, const char *field)
 {
+    if (datetime_api() < 0) return -1;
     if (!PyDateTime_Check(v)) return 0;
     int offset;
     if (offset_minutes(st, v, &offset, field) < 0) return -1;

@@ -5,7 +5,9 @@
 typedef struct {
     nd_sink base;
     ModState *st;
-    Connector *c;
+    PyTypeObject *type;
+    PyObject *items;                   /* arrays of connectors: the list being built */
+    Connector *c;                      /* the connector being filled */
     PyObject *extra_key;               /* the additional property whose value comes next */
     PyObject *stack[ND_MAX_DEPTH];     /* open containers of additional data (owned) */
     PyObject *stack_key[ND_MAX_DEPTH]; /* per open dict: the key whose value comes next */
@@ -55,8 +57,9 @@ static int on_datetime(nd_sink *s, nd_field f, const nd_datetime *dt)
 static int on_state(nd_sink *s, nd_state st, const char *raw, size_t n, bool ascii)
 {
     Builder *bd = (Builder *)s;
-    PyObject *v =
-        st == ND_STATE_UNKNOWN ? make_str(raw, n, ascii) : Py_NewRef(bd->st->state_members[st]);
+    PyObject *v = st == ND_STATE_UNKNOWN    ? make_str(raw, n, ascii)
+                  : load_states(bd->st) < 0 ? NULL
+                                            : Py_NewRef(bd->st->state_members[st]);
     if (!v) return -1;
     Py_XSETREF(bd->c->state, v);
     return 0;
@@ -209,10 +212,46 @@ static int v_map_key(nd_sink *s, const char *p, size_t n, bool ascii)
     return new_key(bd->stack[bd->depth - 1], p, n, ascii, &bd->stack_key[bd->depth - 1]);
 }
 
+/* Arrays of connectors: each item gets a fresh connector, appended to the result list. */
+static int item_begin(nd_sink *s, size_t index)
+{
+    (void)index;
+    Builder *bd = (Builder *)s;
+    bd->c = connector_alloc(bd->type);
+    return bd->c ? 0 : -1;
+}
+
+static int item_end(nd_sink *s, size_t index)
+{
+    (void)index;
+    Builder *bd = (Builder *)s;
+    int r = PyList_Append(bd->items, (PyObject *)bd->c);
+    Py_CLEAR(bd->c);
+    return r;
+}
+
 static const nd_sink_vt builder_vt = {
-    on_str,        on_null,         on_datetime, on_state,  on_list_begin,   on_extra_key, v_null,
-    v_bool,        v_int,           v_uint,      v_bigint,  v_float,         v_float_text, v_str,
-    v_array_begin, close_container, v_map_begin, v_map_key, close_container,
+    .str = on_str,
+    .null = on_null,
+    .datetime = on_datetime,
+    .state = on_state,
+    .list_begin = on_list_begin,
+    .extra_key = on_extra_key,
+    .v_null = v_null,
+    .v_bool = v_bool,
+    .v_int = v_int,
+    .v_uint = v_uint,
+    .v_bigint = v_bigint,
+    .v_float = v_float,
+    .v_float_text = v_float_text,
+    .v_str = v_str,
+    .v_array_begin = v_array_begin,
+    .v_array_end = close_container,
+    .v_map_begin = v_map_begin,
+    .v_map_key = v_map_key,
+    .v_map_end = close_container,
+    .item_begin = item_begin,
+    .item_end = item_end,
 };
 
 /* The input's bytes: bytes, bytearray, memoryview or any contiguous buffer, or a str's UTF-8. */
@@ -240,29 +279,49 @@ static int input_bytes(ModState *st, PyObject *data, Py_buffer *view, ValueForma
     return 0;
 }
 
-PyObject *decode_connector(PyTypeObject *type, PyObject *data, ValueFormat fmt)
+/* One connector, or (as_list) a list of them, from JSON or MessagePack input. */
+static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, bool as_list)
 {
     ModState *st = state_of_type(type);
     Py_buffer view;
     if (input_bytes(st, data, &view, fmt) < 0) return NULL;
-    Builder bd = {.base = {&builder_vt}, .st = st, .depth = 0, .extra_key = NULL};
-    bd.c = connector_alloc(type);
-    if (!bd.c) {
+    Builder bd = {.base = {&builder_vt}, .st = st, .type = type};
+    if (as_list)
+        bd.items = PyList_New(0);
+    else
+        bd.c = connector_alloc(type);
+    if (as_list ? !bd.items : !bd.c) {
         PyBuffer_Release(&view);
         return NULL;
     }
     nd_error err;
-    int rc = fmt == VALUE_JSON ? nd_json_read_connector(view.buf, (size_t)view.len, &bd.base, &err)
-                               : nd_mp_read_connector(view.buf, (size_t)view.len, &bd.base, &err);
+    const char *p = view.buf;
+    size_t n = (size_t)view.len;
+    int rc =
+        fmt == VALUE_JSON
+            ? (as_list ? nd_json_read_connectors : nd_json_read_connector)(p, n, &bd.base, &err)
+            : (as_list ? nd_mp_read_connectors : nd_mp_read_connector)(p, n, &bd.base, &err);
     PyBuffer_Release(&view);
     while (bd.depth > 0)
         close_container(&bd.base);
     Py_XDECREF(bd.extra_key);
-    if (rc == ND_OK) return (PyObject *)bd.c;
-    Py_DECREF(bd.c);
+    PyObject *result = as_list ? bd.items : (PyObject *)bd.c;
+    if (as_list) Py_XDECREF(bd.c); /* an item left half-built by an error */
+    if (rc == ND_OK) return result;
+    Py_DECREF(result);
     if (rc == ND_ERR_DECODE) return raise_decode(st, err.msg, err.offset);
     if (!PyErr_Occurred()) PyErr_NoMemory();
     return NULL;
+}
+
+PyObject *decode_connector(PyTypeObject *type, PyObject *data, ValueFormat fmt)
+{
+    return decode(type, data, fmt, false);
+}
+
+PyObject *decode_connectors(PyTypeObject *type, PyObject *data, ValueFormat fmt)
+{
+    return decode(type, data, fmt, true);
 }
 
 PyObject *connector_from_dict(PyTypeObject *type, PyObject *d)

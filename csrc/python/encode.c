@@ -5,6 +5,10 @@
 #include "json_write.h"
 #include "mp_write.h"
 
+/* Output starts in a buffer on the C stack, so a connector costs one allocation: the bytes
+ * object of the exact size. A larger output moves into a bytes object that grows in place. */
+#define STACK_OUTPUT 1024
+
 static int bytes_grow(nd_buf *b, size_t extra)
 {
     size_t need = b->len + extra, cap = b->cap * 2;
@@ -14,7 +18,11 @@ static int bytes_grow(nd_buf *b, size_t extra)
         return -1;
     }
     PyObject *bytes = b->owner;
-    if (_PyBytes_Resize(&bytes, (Py_ssize_t)cap) < 0) {
+    if (!bytes) { /* leaving the stack */
+        bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)cap);
+        if (!bytes) return -1;
+        memcpy(PyBytes_AS_STRING(bytes), b->data, b->len);
+    } else if (_PyBytes_Resize(&bytes, (Py_ssize_t)cap) < 0) {
         b->owner = NULL; /* freed by _PyBytes_Resize */
         return -1;
     }
@@ -24,23 +32,18 @@ static int bytes_grow(nd_buf *b, size_t extra)
     return 0;
 }
 
-static int bytes_init(nd_buf *b, size_t cap)
-{
-    PyObject *bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)cap);
-    if (!bytes) return -1;
-    b->owner = bytes;
-    b->data = PyBytes_AS_STRING(bytes);
-    b->len = 0;
-    b->cap = cap;
-    b->grow = bytes_grow;
-    return 0;
-}
-
 static PyObject *bytes_finish(nd_buf *b)
 {
     PyObject *bytes = b->owner;
+    if (!bytes) return PyBytes_FromStringAndSize(b->data, (Py_ssize_t)b->len);
+    b->owner = NULL;
     if (_PyBytes_Resize(&bytes, (Py_ssize_t)b->len) < 0) return NULL;
     return bytes;
+}
+
+static void bytes_abandon(nd_buf *b)
+{
+    Py_CLEAR(b->owner);
 }
 
 typedef struct {
@@ -73,7 +76,7 @@ static int write_extras(void *ctx, nd_buf *b)
 }
 
 /* A view of one str field; its UTF-8 was checked when it was set. */
-static int str_view(ModState *st, PyObject *s, nd_strv *out, size_t *total, nd_field f)
+static int str_view(ModState *st, PyObject *s, nd_strv *out, nd_field f)
 {
     if (!s) {
         out->ptr = NULL;
@@ -82,48 +85,41 @@ static int str_view(ModState *st, PyObject *s, nd_strv *out, size_t *total, nd_f
     Py_ssize_t n;
     out->ptr = utf8_of(st, s, &n, nd_field_wire[f].ptr);
     out->len = (size_t)n;
-    *total += (size_t)n;
     return out->ptr ? 0 : -1;
 }
 
 #define STACK_TAGS 16
 
-PyObject *encode_connector(Connector *c, ValueFormat fmt)
+/* Writes one connector into b: 0, or -1 with an exception set. */
+static int write_connector(ModState *st, Connector *c, ValueFormat fmt, nd_buf *b)
 {
-    ModState *st = state_of((PyObject *)c);
     nd_connector_view v;
     nd_strv stack_tags[STACK_TAGS], *tags = stack_tags;
-    size_t total = 0;
-    PyObject *result = NULL;
-    if (str_view(st, c->id, &v.id, &total, ND_F_ID) < 0 ||
-        str_view(st, c->state, &v.state, &total, ND_F_STATE) < 0 ||
-        str_view(st, c->display_name, &v.display_name, &total, ND_F_DISPLAY_NAME) < 0 ||
-        str_view(st, c->machine_name, &v.machine_name, &total, ND_F_MACHINE_NAME) < 0 ||
-        str_view(st, c->connector_version, &v.connector_version, &total, ND_F_CONNECTOR_VERSION) <
-            0)
-        return NULL;
+    if (str_view(st, c->id, &v.id, ND_F_ID) < 0 ||
+        str_view(st, c->state, &v.state, ND_F_STATE) < 0 ||
+        str_view(st, c->display_name, &v.display_name, ND_F_DISPLAY_NAME) < 0 ||
+        str_view(st, c->machine_name, &v.machine_name, ND_F_MACHINE_NAME) < 0 ||
+        str_view(st, c->connector_version, &v.connector_version, ND_F_CONNECTOR_VERSION) < 0)
+        return -1;
     v.last_connection = c->last_connection;
     v.enrolled = c->enrolled;
     v.has_role_tags = c->role_scope_tag_ids != NULL;
     v.n_role_tags = 0;
+    int rc = -1;
     if (v.has_role_tags) {
         /* The list may have been changed in place since it was set: check its items again. */
         PyObject *list = c->role_scope_tag_ids;
         Py_ssize_t n = PyList_GET_SIZE(list);
-        if (n > STACK_TAGS && !(tags = PyMem_Malloc(sizeof *tags * (size_t)n)))
-            return PyErr_NoMemory();
+        if (n > STACK_TAGS && !(tags = PyMem_Malloc(sizeof *tags * (size_t)n))) {
+            PyErr_NoMemory();
+            return -1;
+        }
         for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *item = PyList_GET_ITEM(list, i);
-            char name[48];
-            snprintf(name, sizeof name, "roleScopeTagIds[%zd]", i);
-            if (!PyUnicode_Check(item)) {
-                raise_validation(st, name, "expected str, got %s", Py_TYPE(item)->tp_name);
-                goto done;
-            }
             Py_ssize_t len;
-            if (!(tags[i].ptr = utf8_of(st, item, &len, name))) goto done;
+            tags[i].ptr =
+                str_item_utf8(st, PyList_GET_ITEM(list, i), &len, ND_F_ROLE_SCOPE_TAG_IDS, i);
+            if (!tags[i].ptr) goto done;
             tags[i].len = (size_t)len;
-            total += (size_t)len + 3;
         }
         v.n_role_tags = (size_t)n;
     }
@@ -132,20 +128,79 @@ PyObject *encode_connector(Connector *c, ValueFormat fmt)
     v.n_extra = c->additional_data ? (size_t)PyDict_GET_SIZE(c->additional_data) : 0;
     v.write_extra = write_extras;
     v.extra_ctx = &extras;
-
-    nd_buf b;
-    /* Keys, dates and punctuation of a full connector fit in 300 bytes; escapes may grow it. */
-    if (bytes_init(&b, total + 300) < 0) goto done;
-    int rc = fmt == VALUE_JSON ? nd_json_write_connector(&b, &v) : nd_mp_write_connector(&b, &v);
+    rc = fmt == VALUE_JSON ? nd_json_write_connector(b, &v) : nd_mp_write_connector(b, &v);
     if (rc != ND_OK) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
-        Py_XDECREF((PyObject *)b.owner);
-        goto done;
+        rc = -1;
     }
-    result = bytes_finish(&b);
 done:
     if (tags != stack_tags) PyMem_Free(tags);
-    return result;
+    return rc;
+}
+
+PyObject *encode_connector(Connector *c, ValueFormat fmt)
+{
+    char stack[STACK_OUTPUT];
+    nd_buf b = {stack, 0, sizeof stack, bytes_grow, NULL};
+    if (write_connector(state_of((PyObject *)c), c, fmt, &b) < 0) {
+        bytes_abandon(&b);
+        return NULL;
+    }
+    return bytes_finish(&b);
+}
+
+/* A ValidationError from item i gets the item's place in front of its field: [3].displayName */
+static void name_item(ModState *st, Py_ssize_t i)
+{
+    if (!PyErr_ExceptionMatches(st->ValidationError)) return;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject *field = value ? PyObject_GetAttrString(value, "field") : NULL;
+    PyObject *reason = value ? PyObject_GetAttrString(value, "reason") : NULL;
+    PyObject *placed = field ? PyUnicode_FromFormat("[%zd].%U", i, field) : NULL;
+    if (placed && reason) {
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        raise_validation_obj(st, placed, reason);
+    } else {
+        PyErr_Restore(type, value, tb);
+    }
+    Py_XDECREF(field);
+    Py_XDECREF(reason);
+    Py_XDECREF(placed);
+}
+
+PyObject *encode_connectors(PyTypeObject *type, PyObject *items, ValueFormat fmt)
+{
+    ModState *st = state_of_type(type);
+    PyObject *seq = PySequence_Fast(items, "expected a sequence of NdesConnector");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    char stack[STACK_OUTPUT];
+    nd_buf b = {stack, 0, sizeof stack, bytes_grow, NULL};
+    int r = fmt == VALUE_JSON ? nd_buf_append(&b, "[", 1) : nd_mp_pack_array(&b, (size_t)n);
+    for (Py_ssize_t i = 0; r == 0 && i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (Py_TYPE(item) != type) {
+            PyErr_Format(PyExc_TypeError, "item %zd is %s, not an NdesConnector", i,
+                         Py_TYPE(item)->tp_name);
+            r = -1;
+        } else if ((i && fmt == VALUE_JSON && nd_buf_append(&b, ",", 1) < 0) ||
+                   write_connector(st, (Connector *)item, fmt, &b) < 0) {
+            name_item(st, i);
+            r = -1;
+        }
+    }
+    if (r == 0 && fmt == VALUE_JSON) r = nd_buf_append(&b, "]", 1);
+    Py_DECREF(seq);
+    if (r < 0) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        bytes_abandon(&b);
+        return NULL;
+    }
+    return bytes_finish(&b);
 }
 
 static int put_wire(PyObject *d, nd_field f, PyObject *v)

@@ -34,6 +34,22 @@ PyObject *raise_decode(ModState *st, const char *reason, size_t offset)
     return NULL;
 }
 
+const char *str_item_utf8(ModState *st, PyObject *item, Py_ssize_t *n, nd_field f, Py_ssize_t i)
+{
+    if (ND_LIKELY(PyUnicode_Check(item))) {
+        const char *p = PyUnicode_AsUTF8AndSize(item, n);
+        if (ND_LIKELY(p != NULL)) return p;
+        PyErr_Clear();
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%s[%zd]", nd_field_wire[f].ptr, i);
+    if (!PyUnicode_Check(item)) {
+        raise_validation(st, name, "expected str, got %s", Py_TYPE(item)->tp_name);
+        return NULL;
+    }
+    return utf8_of(st, item, n, name); /* raises the lone-surrogate ValidationError */
+}
+
 const char *utf8_of(ModState *st, PyObject *s, Py_ssize_t *n, const char *field)
 {
     const char *p = PyUnicode_AsUTF8AndSize(s, n);

@@ -14,6 +14,7 @@ static PyObject *checked_str(ModState *st, PyObject *v, const char *field)
 
 static PyObject *checked_state(ModState *st, PyObject *v, SetMode mode)
 {
+    if (load_states(st) < 0) return NULL;
     const char *field = nd_field_wire[ND_F_STATE].ptr;
     for (int i = 0; i < ND_STATE_COUNT; i++)
         if (v == st->state_members[i]) return Py_NewRef(v);
@@ -40,9 +41,10 @@ static PyObject *checked_list(ModState *st, PyObject *v)
     if (!out) return NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *item = PySequence_Fast_GET_ITEM(v, i);
-        char name[48];
-        snprintf(name, sizeof name, "%s[%zd]", field, i);
-        PyObject *s = checked_str(st, item, name);
+        Py_ssize_t len;
+        PyObject *s = NULL;
+        if (str_item_utf8(st, item, &len, ND_F_ROLE_SCOPE_TAG_IDS, i))
+            s = PyUnicode_CheckExact(item) ? Py_NewRef(item) : PyUnicode_FromObject(item);
         if (!s) {
             Py_DECREF(out);
             return NULL;

@@ -21,24 +21,44 @@ static PyObject *import_attr(const char *module, const char *name)
     return attr;
 }
 
+/* NdesConnectorState is an enum.Enum, and the enum module costs more to import than all of
+ * ndes: it is loaded when a state is first set or read. */
+int load_states_slow(ModState *st)
+{
+    PyObject *State = import_attr("ndes._state", "NdesConnectorState");
+    if (!State) return -1;
+    PyObject *members[ND_STATE_COUNT] = {NULL};
+    for (int i = 0; i < ND_STATE_COUNT; i++) {
+        PyObject *value =
+            PyUnicode_FromStringAndSize(nd_state_names[i].ptr, (Py_ssize_t)nd_state_names[i].len);
+        members[i] = value ? PyObject_CallOneArg(State, value) : NULL;
+        Py_XDECREF(value);
+        if (!members[i]) {
+            for (int k = 0; k < i; k++)
+                Py_DECREF(members[k]);
+            Py_DECREF(State);
+            return -1;
+        }
+    }
+    if (st->State) { /* loaded meanwhile, by code the import ran */
+        for (int i = 0; i < ND_STATE_COUNT; i++)
+            Py_DECREF(members[i]);
+        Py_DECREF(State);
+        return 0;
+    }
+    memcpy(st->state_members, members, sizeof members);
+    st->State = State;
+    return 0;
+}
+
 static int core_exec(PyObject *module)
 {
     ModState *st = PyModule_GetState(module);
-    if (datetime_api_init() < 0) return -1;
-    if (!(st->State = import_attr("ndes._state", "NdesConnectorState")) ||
-        !(st->ValidationError = import_attr("ndes.errors", "ValidationError")) ||
+    if (!(st->ValidationError = import_attr("ndes.errors", "ValidationError")) ||
         !(st->DecodeError = import_attr("ndes.errors", "DecodeError")) ||
         !(st->tz_cache = PyDict_New()) ||
         !(st->additional_data_name = PyUnicode_InternFromString("additional_data")))
         return -1;
-    for (int i = 0; i < ND_STATE_COUNT; i++) {
-        PyObject *value =
-            PyUnicode_FromStringAndSize(nd_state_names[i].ptr, (Py_ssize_t)nd_state_names[i].len);
-        if (!value) return -1;
-        st->state_members[i] = PyObject_CallOneArg(st->State, value);
-        Py_DECREF(value);
-        if (!st->state_members[i]) return -1;
-    }
     for (int f = 0; f < ND_F_COUNT; f++)
         if (!(st->field_names[f] = PyUnicode_InternFromString(py_names[f]))) return -1;
     st->Connector = (PyTypeObject *)PyType_FromModuleAndSpec(module, &connector_spec, NULL);

@@ -25,6 +25,12 @@ typedef struct {
     nd_datetime last_connection, enrolled;
 } Connector;
 
+int load_states_slow(ModState *st);
+static inline int load_states(ModState *st)
+{
+    return st->State ? 0 : load_states_slow(st);
+}
+
 static inline ModState *state_of_type(PyTypeObject *t)
 {
     return PyType_GetModuleState(t);
@@ -67,8 +73,10 @@ PyObject *raise_decode(ModState *st, const char *reason, size_t offset);
 /* A str's UTF-8, or NULL with a ValidationError naming `field` (lone surrogates). */
 const char *utf8_of(ModState *st, PyObject *s, Py_ssize_t *n, const char *field);
 
+/* The UTF-8 of item i of a list field, or NULL with a ValidationError naming field[i]. */
+const char *str_item_utf8(ModState *st, PyObject *item, Py_ssize_t *n, nd_field f, Py_ssize_t i);
+
 /* datetime_py.c: the only file that uses the datetime C API. */
-int datetime_api_init(void);
 PyObject *datetime_to_py(ModState *st, const nd_datetime *dt);
 /* 1 with *out filled, 0 when v is not a datetime, -1 with ValidationError for `field`. */
 int datetime_from_py(ModState *st, PyObject *v, nd_datetime *out, const char *field);
@@ -89,10 +97,13 @@ PyObject *copy_value(PyObject *v);
 
 /* encode.c */
 PyObject *encode_connector(Connector *c, ValueFormat fmt);
+/* A JSON array or MessagePack array of connectors, in one buffer. */
+PyObject *encode_connectors(PyTypeObject *type, PyObject *items, ValueFormat fmt);
 PyObject *connector_to_dict(Connector *c);
 
 /* decode.c */
 PyObject *decode_connector(PyTypeObject *type, PyObject *data, ValueFormat fmt);
+PyObject *decode_connectors(PyTypeObject *type, PyObject *data, ValueFormat fmt);
 PyObject *connector_from_dict(PyTypeObject *type, PyObject *d);
 
 /* connector_type.c */

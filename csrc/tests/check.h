@@ -35,5 +35,6 @@ void test_json_write(void);
 void test_mp_write(void);
 void test_json_read(void);
 void test_mp_read(void);
+void test_arrays(void);
 
 #endif

@@ -10,6 +10,7 @@ int main(void)
     test_mp_write();
     test_json_read();
     test_mp_read();
+    test_arrays();
     printf("%d passed, %d failed\n", check_passed, check_failed);
     return check_failed ? 1 : 0;
 }

@@ -114,10 +114,37 @@ static int v_map_end(nd_sink *s)
 }
 #undef R
 
+static int item_begin(nd_sink *s, size_t i)
+{
+    return out((recorder *)s, " <%zu>", i);
+}
+static int item_end(nd_sink *s, size_t i)
+{
+    return out((recorder *)s, " </%zu>", i);
+}
+
 static const nd_sink_vt recorder_vt = {
-    on_str,        on_null,     on_datetime, on_state,  on_list,   on_extra,     v_null,
-    v_bool,        v_int,       v_uint,      v_bigint,  v_float,   v_float_text, v_str,
-    v_array_begin, v_array_end, v_map_begin, v_map_key, v_map_end,
+    .str = on_str,
+    .null = on_null,
+    .datetime = on_datetime,
+    .state = on_state,
+    .list_begin = on_list,
+    .extra_key = on_extra,
+    .v_null = v_null,
+    .v_bool = v_bool,
+    .v_int = v_int,
+    .v_uint = v_uint,
+    .v_bigint = v_bigint,
+    .v_float = v_float,
+    .v_float_text = v_float_text,
+    .v_str = v_str,
+    .v_array_begin = v_array_begin,
+    .v_array_end = v_array_end,
+    .v_map_begin = v_map_begin,
+    .v_map_key = v_map_key,
+    .v_map_end = v_map_end,
+    .item_begin = item_begin,
+    .item_end = item_end,
 };
 
 void recorder_init(recorder *r)
@@ -148,4 +175,18 @@ const char *record_mp(recorder *r, const char *data, size_t n)
     nd_error err;
     recorder_init(r);
     return finish(r, nd_mp_read_connector(data, n, &r->base, &err), &err);
+}
+
+const char *record_json_array(recorder *r, const char *data, size_t n)
+{
+    nd_error err;
+    recorder_init(r);
+    return finish(r, nd_json_read_connectors(data, n, &r->base, &err), &err);
+}
+
+const char *record_mp_array(recorder *r, const char *data, size_t n)
+{
+    nd_error err;
+    recorder_init(r);
+    return finish(r, nd_mp_read_connectors(data, n, &r->base, &err), &err);
 }

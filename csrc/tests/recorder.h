@@ -16,5 +16,7 @@ void recorder_init(recorder *r);
  * "ERROR@offset: message". */
 const char *record_json(recorder *r, const char *data, size_t n);
 const char *record_mp(recorder *r, const char *data, size_t n);
+const char *record_json_array(recorder *r, const char *data, size_t n);
+const char *record_mp_array(recorder *r, const char *data, size_t n);
 
 #endif

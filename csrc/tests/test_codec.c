@@ -299,3 +299,27 @@ void test_mp_read(void)
     deep[67] = (char)0xc0;
     CHECK_STR(mp(&r, deep, 68), "ERROR@66: nesting deeper than 64 levels");
 }
+
+#define JA(lit) record_json_array(&r, lit, sizeof(lit) - 1)
+#define MA(lit) record_mp_array(&r, lit, sizeof(lit) - 1)
+
+void test_arrays(void)
+{
+    recorder r;
+    CHECK_STR(JA("[]"), "");
+    CHECK_STR(JA(" [ {\"state\":\"none\"} , {} ] "), " <0> state=0:none </0> <1> </1>");
+    CHECK_STR(JA("{}"),
+              "ERROR@0: expected a JSON array of connectors at the top level, got an object");
+    CHECK_STR(JA("[{},1]"), "ERROR@4: item 1: expected an object, got an integer");
+    CHECK_STR(JA("[{},{\"state\":2}]"),
+              "ERROR@13: item 1: state: expected a string or null, got an integer");
+    CHECK_STR(JA("[{}"), "ERROR@3: unexpected end of input");
+    CHECK_STR(JA("[{}]]"), "ERROR@4: trailing data after the JSON object");
+    CHECK_STR(MA("\x92\x80\x81\xa5state\xa6"
+                 "active"),
+              " <0> </0> <1> state=1:active </1>");
+    CHECK_STR(MA("\x91\xc0"), "ERROR@1: item 0: expected an object, got null");
+    CHECK_STR(MA("\x80"),
+              "ERROR@0: expected a MessagePack array of connectors at the top level, got an "
+              "object");
+}

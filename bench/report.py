@@ -1,0 +1,165 @@
+"""Turns one benchmark run into docs/benchmarks.md and docs/benchmarks.png."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ORDER = [
+    "json encode",
+    "json decode",
+    "msgpack encode",
+    "msgpack decode",
+    "batch json encode",
+    "batch json decode",
+    "construct",
+]
+
+# (what, ndes's figure over the peer's, at most)
+TARGETS = [
+    ("json encode", "msgspec", 0.5),
+    ("msgpack encode", "msgspec", 0.5),
+    ("json decode", "msgspec", 0.7),
+    ("msgpack decode", "msgspec", 0.7),
+    ("batch json encode", "msgspec", 0.5),
+    ("batch json decode", "msgspec", 0.7),
+]
+
+
+def fmt_ns(ns: float) -> str:
+    if ns >= 1e6:
+        return f"{ns / 1e6:,.2f} ms"
+    if ns >= 1e4:
+        return f"{ns / 1e3:,.1f} µs"
+    return f"{ns:,.0f} ns"
+
+
+def verdict(value: float, limit: float) -> str:
+    return "met" if value <= limit else f"**not met** ({value / limit:.2f}× the limit)"
+
+
+def write_report(
+    out: Path, *, times, imports, cpu, sizes, mem, machine, python, versions, seconds, quick
+) -> None:
+    out.mkdir(exist_ok=True)
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python bench/run.py`) in one process run; do not edit by hand."
+        + (" **Quick run (NDES_BENCH_QUICK=1): too few rounds to quote.**" if quick else ""),
+        "",
+        f"- machine: {machine}; Python {python}; run took {seconds:.0f} s",
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
+        "- times are medians over interleaved rounds, per call (per whole batch for the 10,000 "
+        f"batches), less the cost of calling an empty function ({times['_overhead']['empty call']:.0f} ns)",
+        "- `× ndes` is the contender's time over ndes's: above 1, ndes is faster",
+        "",
+        "## Encoding and decoding",
+        "",
+    ]
+    floor = times.get("floor (copy of the JSON bytes)", {}).get("ndes")
+    for op in ORDER:
+        row = times.get(op)
+        if not row:
+            continue
+        base = row.get("ndes")
+        lines += [f"### {op}", "", "| contender | time | × ndes |", "|---|---:|---:|"]
+        for name, ns in sorted(row.items(), key=lambda kv: kv[1]):
+            ratio = f"{ns / base:.2f}" if base else "–"
+            lines.append(f"| {name} | {fmt_ns(ns)} | {ratio} |")
+        lines.append("")
+    if floor:
+        lines += [
+            f"The floor, copying a bytes object the size of the JSON output: {fmt_ns(floor)}.",
+            "",
+        ]
+
+    lines += ["## Targets", "", "| target | ndes / peer | limit | |", "|---|---:|---:|---|"]
+    for op, peer, limit in TARGETS:
+        row = times.get(op, {})
+        if "ndes" in row and peer in row:
+            value = row["ndes"] / row[peer]
+            lines.append(f"| {op} vs {peer} | {value:.2f} | {limit} | {verdict(value, limit)} |")
+    if floor and "json encode" in times:
+        value = times["json encode"]["ndes"] / floor
+        lines.append(f"| json encode vs the floor | {value:.2f} | 3 | {verdict(value, 3)} |")
+    if "ndes" in imports and "msgraph-beta-sdk" in imports:
+        value = imports["ndes"] / imports["msgraph-beta-sdk"]
+        lines.append(
+            f"| import vs msgraph-beta-sdk | {value:.4f} | 0.02 | {verdict(value, 0.02)} |"
+        )
+    nd = cpu.get("ndes (UrllibBackend)")
+    for peer, limit in (("msgraph-beta-sdk", 0.05), ("requests.Session().post(json=...)", 0.5)):
+        if nd and peer in cpu:
+            value = nd / cpu[peer]
+            lines.append(
+                f"| client CPU per create vs {peer} | {value:.3f} | {limit} | {verdict(value, limit)} |"
+            )
+    if "ndes" in mem and "msgspec" in mem:
+        value = mem["ndes"]["per connector"] / mem["msgspec"]["per connector"]
+        lines.append(f"| memory per connector vs msgspec | {value:.2f} | 1 | {verdict(value, 1)} |")
+    lines.append("")
+
+    lines += [
+        "## Start-up, client CPU, size, memory",
+        "",
+        "| what | contender | figure |",
+        "|---|---|---:|",
+    ]
+    for name, ms in imports.items():
+        lines.append(f"| import (wall, fresh process, less an empty one) | {name} | {ms:.1f} ms |")
+    for name, us in cpu.items():
+        lines.append(
+            f"| client CPU per create, emulator in another process | {name} | {us:,.0f} µs |"
+        )
+    for name, (own, total) in sizes.items():
+        lines.append(
+            f"| installed size (own / with dependencies) | {name} | {own / 1e6:,.2f} MB / {total / 1e6:,.2f} MB |"
+        )
+    for name, m in mem.items():
+        lines.append(f"| memory per decoded connector | {name} | {m['per connector']:,.0f} B |")
+        if m["peak"] == m["peak"]:  # not NaN
+            lines.append(
+                f"| peak memory decoding the 10,000 batch | {name} | {m['peak'] / 1e6:,.1f} MB |"
+            )
+    lines += [
+        "",
+        "Memory is what tracemalloc counts while the decoded list is alive: the connector objects,"
+        " their strings, lists and datetimes (ndes keeps dates as fields of the C object and builds"
+        " a datetime when the attribute is read). Kiota is too slow under tracemalloc; its figure is"
+        " the growth of a fresh process's resident memory while 1,000 decoded connectors are kept.",
+        "",
+        "![time relative to ndes](benchmarks.png)",
+        "",
+    ]
+    (out / "benchmarks.md").write_text("\n".join(lines))
+    chart(out / "benchmarks.png", times)
+
+
+def chart(path: Path, times) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    ops = [op for op in ORDER if op in times and "ndes" in times[op]]
+    names = sorted({n for op in ops for n in times[op]}, key=lambda n: (n != "ndes", n))
+    fig, ax = plt.subplots(figsize=(10, 0.5 + 0.45 * len(ops) * 1.6))
+    height = 0.8 / len(names)
+    for i, name in enumerate(names):
+        ys, xs = [], []
+        for j, op in enumerate(ops):
+            if name in times[op]:
+                ys.append(j + i * height)
+                xs.append(times[op][name] / times[op]["ndes"])
+        ax.barh(ys, xs, height=height, label=name)
+    ax.set_yticks([j + 0.4 - height / 2 for j in range(len(ops))], ops)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.axvline(1, color="black", linewidth=0.8)
+    ax.set_xlabel("time relative to ndes (log scale; right of 1: slower than ndes)")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,340 @@
+"""ndes side by side with the encoders and the Graph SDK a user would pick instead.
+
+One process run interleaves the contenders round by round and reports medians, and each
+contender's time as a multiple of ndes's. Writes docs/benchmarks.md and docs/benchmarks.png.
+
+    python bench/run.py            (make bench)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import importlib.metadata as md
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from contenders import CONTENDERS, connector_fields, wire_dict  # noqa: E402
+from data import BATCH  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICK = os.environ.get("NDES_BENCH_QUICK") == "1"
+ROUNDS = 3 if QUICK else 11
+BATCH_ROUNDS = 2 if QUICK else 5
+SAMPLE_SECONDS = 0.01 if QUICK else 0.03
+KIOTA_SHARE = 10
+
+
+def loop(f, n: int) -> float:
+    start = time.perf_counter_ns()
+    for _ in range(n):
+        f()
+    return (time.perf_counter_ns() - start) / n
+
+
+def calibrate(f) -> int:
+    n = 1
+    while True:
+        start = time.perf_counter()
+        loop(f, n)
+        if time.perf_counter() - start >= SAMPLE_SECONDS / 4 or n >= 1 << 20:
+            return max(1, int(n * SAMPLE_SECONDS / max(time.perf_counter() - start, 1e-9) / 1))
+        n *= 4
+
+
+def time_operations() -> dict[str, dict[str, float]]:
+    """Median ns per call of every (operation, contender), the empty call subtracted."""
+    ops: dict[str, dict[str, object]] = {}
+    for name, make in CONTENDERS.items():
+        try:
+            for op, f in make().items():
+                ops.setdefault(op, {})[name] = f
+        except ImportError as exc:
+            print(f"  {name}: not installed ({exc}); left out", file=sys.stderr)
+    empty = lambda: None  # noqa: E731
+    counts = {(op, n): calibrate(f) for op, fs in ops.items() for n, f in fs.items()}
+    counts[("", "")] = calibrate(empty)
+    samples: dict[tuple[str, str], list[float]] = {k: [] for k in counts}
+    for r in range(max(ROUNDS, BATCH_ROUNDS)):
+        keys = list(counts)
+        keys = keys[r % len(keys) :] + keys[: r % len(keys)]  # rotate who goes first
+        for op, name in keys:
+            if (
+                op.startswith("batch")
+                and r >= BATCH_ROUNDS
+                or not op.startswith("batch")
+                and r >= ROUNDS
+            ):
+                continue
+            f = empty if op == "" else ops[op][name]
+            gc.collect()
+            samples[(op, name)].append(loop(f, counts[(op, name)]))
+    overhead = statistics.median(samples.pop(("", "")))
+    result: dict[str, dict[str, float]] = {}
+    for (op, name), values in samples.items():
+        result.setdefault(op, {})[name] = max(statistics.median(values) - overhead, 0.0)
+    result["_overhead"] = {"empty call": overhead}
+    return result
+
+
+def import_times(runs: int) -> dict[str, float]:
+    """Median wall ms of a fresh interpreter importing each, less one importing nothing."""
+    cases = {
+        "": "pass",
+        "ndes": "import ndes",
+        "msgraph-beta-sdk": "from msgraph_beta import GraphServiceClient",
+    }
+    walls: dict[str, list[float]] = {k: [] for k in cases}
+    with tempfile.TemporaryDirectory() as cwd:
+        for _ in range(runs):
+            for key, code in cases.items():
+                start = time.perf_counter()
+                done = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True)
+                if done.returncode == 0:
+                    walls[key].append((time.perf_counter() - start) * 1000)
+    base = statistics.median(walls.pop(""))
+    return {k: statistics.median(v) - base for k, v in walls.items() if v}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def client_cpu(creates: int) -> dict[str, float]:
+    """CPU microseconds this process spends per create(), the emulator in another process."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ndes", "emulator", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tempfile.gettempdir(),
+    )
+    base_url = server.stdout.readline().strip()
+    out: dict[str, float] = {}
+    try:
+        import ndes
+
+        fields = connector_fields()
+        with ndes.Client("bench-token", base_url=base_url) as client:
+            client.create(**fields)
+            start = time.process_time()
+            for _ in range(creates):
+                client.create(**fields)
+            out["ndes (UrllibBackend)"] = (time.process_time() - start) / creates * 1e6
+        try:
+            import requests
+
+            doc = wire_dict(fields)
+            with requests.Session() as session:
+                url = base_url + "/deviceManagement/ndesConnectors"
+                headers = {"Authorization": "Bearer bench-token"}
+                session.post(url, json=doc, headers=headers).json()
+                start = time.process_time()
+                for _ in range(creates):
+                    r = session.post(url, json=doc, headers=headers)
+                    r.raise_for_status()
+                    r.json()
+                out["requests.Session().post(json=...)"] = (
+                    (time.process_time() - start) / creates * 1e6
+                )
+        except ImportError:
+            pass
+        try:
+            out["msgraph-beta-sdk"] = asyncio.run(_msgraph_cpu(base_url, creates)) * 1e6
+        except ImportError:
+            pass
+    finally:
+        server.terminate()
+        server.wait(10)
+    return out
+
+
+async def _msgraph_cpu(base_url: str, creates: int) -> float:
+    from kiota_abstractions.authentication import AuthenticationProvider
+    from msgraph_beta import GraphRequestAdapter, GraphServiceClient
+    from msgraph_beta.generated.models.ndes_connector import NdesConnector as K
+    from msgraph_beta.generated.models.ndes_connector_state import NdesConnectorState as KS
+
+    class StaticToken(AuthenticationProvider):
+        async def authenticate_request(self, request, additional_authentication_context=None):
+            request.headers.add("Authorization", "Bearer bench-token")
+
+    adapter = GraphRequestAdapter(StaticToken())
+    adapter.base_url = base_url
+    client = GraphServiceClient(request_adapter=adapter)
+    fields = connector_fields()
+    fields["state"] = KS.Active
+    fields.pop("id")
+    await client.device_management.ndes_connectors.post(K(**fields))
+    start = time.process_time()
+    for _ in range(creates):
+        await client.device_management.ndes_connectors.post(K(**fields))
+    return (time.process_time() - start) / creates
+
+
+def dist_size(name: str, seen: set[str] | None = None) -> tuple[int, int]:
+    """(bytes of the distribution's own files, bytes with its dependency closure)."""
+    from packaging.requirements import Requirement
+
+    seen = set() if seen is None else seen
+    key = name.lower().replace("_", "-")
+    if key in seen:
+        return 0, 0
+    seen.add(key)
+    try:
+        dist = md.distribution(name)
+    except md.PackageNotFoundError:
+        return 0, 0
+    own = sum(f.size or 0 for f in dist.files or [])
+    total = own
+    for req in dist.requires or []:
+        r = Requirement(req)
+        if r.marker and not r.marker.evaluate({"extra": ""}):
+            continue
+        total += dist_size(r.name, seen)[1]
+    return own, total
+
+
+def memory() -> dict[str, dict[str, float]]:
+    """Bytes per decoded connector, and the peak of decoding the whole batch."""
+    import ndes
+
+    batch = [ndes.NdesConnector(**connector_fields(i)) for i in range(BATCH)]
+    data = ndes.NdesConnector.to_json_array(batch)
+    del batch
+    decoders = {"ndes": lambda: ndes.NdesConnector.from_json_array(data)}
+    try:
+        import msgspec
+        from contenders import msgspec_ops  # noqa: F401
+
+        ops = msgspec_ops()
+        # msgspec_ops builds its own Struct; decode the same bytes with its list decoder.
+        decoders["msgspec"] = ops["batch json decode"]
+        data_msgspec = None  # msgspec decodes its own encoding of the same connectors
+        del data_msgspec, msgspec
+    except ImportError:
+        pass
+    out: dict[str, dict[str, float]] = {}
+    for name, decode in decoders.items():
+        gc.collect()
+        tracemalloc.start()
+        result = decode()
+        current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert len(result) == BATCH
+        out[name] = {"per connector": current / BATCH, "peak": peak}
+        del result
+    kiota = _kiota_memory(data)
+    if kiota:
+        out["msgraph-beta-sdk (Kiota)"] = kiota
+    return out
+
+
+KIOTA_MEMORY = """
+import gc, os, sys
+from pathlib import Path
+from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
+from msgraph_beta.generated.models.ndes_connector import NdesConnector as K
+data = sys.stdin.buffer.read()
+factory = JsonParseNodeFactory()
+def resident():
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+gc.collect()
+before = resident()
+result = factory.get_root_parse_node("application/json", data).get_collection_of_object_values(K)
+gc.collect()
+print((resident() - before) / len(result))
+"""
+
+
+def _kiota_memory(data: bytes) -> dict[str, float] | None:
+    """Kiota is too slow to run under tracemalloc (about 10 ms a connector without it), so its
+    figure is the growth of a fresh process's resident memory while it decodes and keeps a
+    tenth of the batch."""
+    import ndes
+
+    count = BATCH // KIOTA_SHARE
+    part = ndes.NdesConnector.to_json_array(ndes.NdesConnector.from_json_array(data)[:count])
+    done = subprocess.run(
+        [sys.executable, "-c", KIOTA_MEMORY],
+        input=part,
+        capture_output=True,
+        cwd=tempfile.gettempdir(),
+    )
+    if done.returncode != 0:
+        return None
+    return {"per connector": float(done.stdout), "peak": float("nan")}
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for name in [
+        "ndes",
+        "msgspec",
+        "orjson",
+        "pydantic",
+        "msgpack",
+        "ormsgpack",
+        "msgraph-beta-sdk",
+        "microsoft-kiota-serialization-json",
+        "requests",
+    ]:
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> None:
+    started = time.time()
+    print("timing operations...", file=sys.stderr)
+    times = time_operations()
+    print("import times...", file=sys.stderr)
+    imports = import_times(3 if QUICK else 11)
+    print("client CPU per create...", file=sys.stderr)
+    cpu = client_cpu(50 if QUICK else 300)
+    print("sizes and memory...", file=sys.stderr)
+    sizes = {n: dist_size(n) for n in ["ndes", "msgspec", "msgraph-beta-sdk"]}
+    mem = memory()
+    from report import write_report
+
+    write_report(
+        ROOT / "docs",
+        times=times,
+        imports=imports,
+        cpu=cpu,
+        sizes=sizes,
+        mem=mem,
+        machine=f"{cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        python=platform.python_version(),
+        versions=versions(),
+        seconds=time.time() - started,
+        quick=QUICK,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+/* Finding the next byte a JSON string cannot hold as it is, eight bytes at a time. */
+#ifndef NDES_SCAN_H
+#define NDES_SCAN_H
+
+#include <string.h>
+
+#include "common.h"
+
+#define ND_ONES 0x0101010101010101ULL
+#define ND_HIGHS 0x8080808080808080ULL
+
+/* The high bit of each byte of w that is zero (exact for the lowest such byte, which is all
+ * the callers use). */
+static inline uint64_t nd_zero_bytes(uint64_t w)
+{
+    return (w - ND_ONES) & ~w & ND_HIGHS;
+}
+
+/* High bits marking '"', '\\' and control characters in w, and bytes >= 0x80 when `high`. */
+static inline uint64_t nd_special_bytes(uint64_t w, bool high)
+{
+    uint64_t m = nd_zero_bytes(w ^ (ND_ONES * '"')) | nd_zero_bytes(w ^ (ND_ONES * '\\')) |
+                 ((w - ND_ONES * 0x20) & ~w & ND_HIGHS);
+    return high ? m | (w & ND_HIGHS) : m;
+}
+
+static inline bool nd_special_byte(unsigned char c, bool high)
+{
+    return c == '"' || c == '\\' || c < 0x20 || (high && c >= 0x80);
+}
+
+/* Index of the first special byte in p[i:n], or n. */
+static inline size_t nd_scan_special(const unsigned char *p, size_t i, size_t n, bool high)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&                        \
+    (defined(__GNUC__) || defined(__clang__))
+    while (n - i >= 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t m = nd_special_bytes(w, high);
+        if (m) return i + ((size_t)__builtin_ctzll(m) >> 3);
+        i += 8;
+    }
+#endif
+    while (i < n && !nd_special_byte(p[i], high))
+        i++;
+    return i;
+}
+
+#endif

@@ -1,0 +1,69 @@
+"""Writes the seed inputs of each fuzz target into tests/corpus/<target>/ (run once; the
+fuzzers add what they find)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import msgpack
+
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "corpus"
+
+GRAPH_201 = (
+    b'{"@odata.context":"https://graph.microsoft.com/beta/$metadata#deviceManagement/'
+    b'ndesConnectors/$entity","@odata.type":"#microsoft.graph.ndesConnector",'
+    b'"id":"8ea5d7a6-d7a6-8ea5-a6d7-a58ea6d7a58e",'
+    b'"lastConnectionDateTime":"2016-12-31T23:58:46.7156189-08:00","state":"active",'
+    b'"displayName":"Display Name value","enrolledDateTime":"2017-01-01T00:00:22.7321468-08:00",'
+    b'"machineName":"Machine Name value","connectorVersion":"Connector Version value",'
+    b'"roleScopeTagIds":["Role Scope Tag Ids value"],"healthState":{"level":3,"ok":true}}'
+)
+JSON = [
+    GRAPH_201,
+    b"{}",
+    b'{"state":"degraded","displayName":null,"roleScopeTagIds":[]}',
+    b'{"x":{"a":[1,-2,3.5e1,true,false,null,"s"]},"y":{},"n":18446744073709551615}',
+    b'{"big":18446744073709551616}',
+    b'{"display\\u004eame":"\\u00e9\\ud83d\\ude00\\/\\t\\""}',
+    '{"displayName":"日本語 é"}'.encode(),
+    b' { "state" : "none" } ',
+]
+DATES = [
+    b"2026-11-28T09:30:00Z",
+    b"2016-12-31T23:58:46.7156189-08:00",
+    b"0001-01-01T00:00:00+23:59",
+    b"9999-12-31t23:59:59.999999999999z",
+    b"2024-02-29T12:00:00.5+05:30",
+]
+
+
+def write(target: str, data: bytes) -> None:
+    folder = CORPUS / target
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
+
+
+def main() -> None:
+    for doc in JSON:
+        write("json", doc)
+        write("json_array", b"[" + doc + b"," + doc + b"]")
+        obj = json.loads(doc)
+        if b"big" not in doc:  # beyond MessagePack's 64 bits
+            write("msgpack", b"\x00" + msgpack.packb(obj))
+            write("msgpack", b"\x01" + msgpack.packb([obj, obj]))
+    write("json_array", b"[]")
+    write(
+        "msgpack", b"\x00" + msgpack.packb({"enrolledDateTime": msgpack.Timestamp(1795858200, 5)})
+    )
+    for d in DATES:
+        write("datetime", d)
+    write("roundtrip", bytes(range(24)) + "é\xffid\xffname\xff".encode("latin-1"))
+    write("roundtrip", bytes([0xFF] * 24) + b"a\xffb\xffc\xffd\xffe\xfff\xffg\xff")
+    print(f"seeds written under {CORPUS}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
