@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-c test-py system-deps install wheel-check bench fuzz-build fuzz lint format clean
+.PHONY: demo test test-c test-py system-deps install wheel-check test-asan memcheck bench fuzz-build fuzz lint format clean
 
 # Creates a connector against the embedded Graph emulator and prints what it made.
 demo: install
@@ -50,6 +50,27 @@ wheel-check: system-deps $(PY)
 	build/wheel-venv/bin/pip install -q "$$(ls dist/ndes-*.whl)[test]"
 	cd build && wheel-venv/bin/pytest -q -p no:cacheprovider ../tests
 
+# The whole pytest suite against an extension built with ASan and UBSan. The interpreter is not
+# instrumented, so the ASan runtime is preloaded; leaks are checked by test_leaks.py and
+# `make memcheck` instead of at exit, where CPython's own allocations would drown ours.
+ASAN_STAGE := build/asan-stage
+test-asan: install
+	$(VENV)/bin/cmake -S . -B build/asan -G Ninja -DNDES_BUILD_PYTHON=ON -DNDES_SANITIZE=ON \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+	$(VENV)/bin/cmake --build build/asan
+	rm -rf $(ASAN_STAGE) && mkdir -p $(ASAN_STAGE) && cp -r ndes $(ASAN_STAGE)/
+	cp build/asan/_core*.so $(ASAN_STAGE)/ndes/
+	cd build && PYTHONPATH=$(abspath $(ASAN_STAGE)) LD_PRELOAD=$$(gcc -print-file-name=libasan.so) \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  NDES_EXPECT_SANITIZED=1 ../$(VENV)/bin/pytest -q -p no:cacheprovider ../tests
+
+# valgrind memcheck over a script that runs every codec path, good inputs and bad.
+memcheck: install
+	@command -v valgrind >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq valgrind >/dev/null)
+	cd build && PYTHONMALLOC=malloc valgrind --error-exitcode=9 --leak-check=full \
+	  --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+	  --suppressions=../tests/valgrind-python.supp ../$(PY) ../tests/codec_workout.py 200
+
 # Side-by-side benchmarks; writes docs/benchmarks.md and docs/benchmarks.png.
 bench: install
 	$(PY) -m pip install -q ".[bench]"
@@ -67,12 +88,12 @@ fuzz: $(PY) fuzz-build
 
 lint: $(PY)
 	$(PY) -m pip install -q ".[dev]"
-	$(VENV)/bin/ruff check ndes tests examples
-	$(VENV)/bin/ruff format --check ndes tests examples
+	$(VENV)/bin/ruff check ndes tests examples bench csrc/fuzz
+	$(VENV)/bin/ruff format --check ndes tests examples bench csrc/fuzz
 	clang-format --dry-run -Werror csrc/*/*.c csrc/*/*.h
 
 format:
-	$(VENV)/bin/ruff format ndes tests examples
+	$(VENV)/bin/ruff format ndes tests examples bench csrc/fuzz
 	clang-format -i csrc/*/*.c csrc/*/*.h
 
 clean:

@@ -36,3 +36,12 @@ def test_import_is_light(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ldd is Linux's")
+def test_the_build_under_test_is_the_one_intended():
+    """`make test-asan` sets NDES_EXPECT_SANITIZED=1: then the extension must be the ASan build."""
+    import os
+
+    out = subprocess.run(["ldd", ndes._core.__file__], capture_output=True, text=True).stdout
+    assert ("libasan" in out) == (os.environ.get("NDES_EXPECT_SANITIZED") == "1")

@@ -1,0 +1,65 @@
+"""A million encode/decode/construct/error cycles: resident memory stays flat and the reference
+counts of every object handed to the C core come back to where they were."""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from codec_workout import cycle as workout
+
+from ndes import DecodeError, NdesConnector, NdesConnectorState, ValidationError
+
+CYCLES = 1_000_000
+GROWTH_LIMIT = 4 << 20  # bytes
+
+
+def resident() -> int:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads /proc")
+def test_a_million_cycles():
+    name = "".join(["NDES-", "01"])  # a str only this test holds
+    when = datetime(2026, 11, 28, 9, 30, tzinfo=timezone(timedelta(hours=-8)))
+    tags = ["0", "12"]
+    state = NdesConnectorState.ACTIVE
+    bad = b'{"displayName":"x","state":7}'
+    held = [name, when, tags, state, bad, DecodeError, ValidationError, NdesConnector]
+
+    def run(n: int) -> None:
+        for _ in range(n):
+            c = NdesConnector(
+                display_name=name,
+                state=state,
+                last_connection_date_time=when,
+                role_scope_tag_ids=tags,
+            )
+            NdesConnector.from_msgpack(c.to_msgpack())
+            NdesConnector.from_json(c.to_json())
+            try:
+                NdesConnector.from_json(bad)
+            except DecodeError:
+                pass
+            try:
+                NdesConnector(display_name=name, state="broken")
+            except ValidationError:
+                pass
+
+    run(50_000)  # caches, free lists and arenas reach their working size
+    for _ in range(200):
+        workout()
+    gc.collect()
+    counts = [sys.getrefcount(x) for x in held]
+    before = resident()
+    run(CYCLES)
+    for _ in range(2_000):
+        workout()
+    gc.collect()
+    grown = resident() - before
+    assert [sys.getrefcount(x) for x in held] == counts
+    assert grown < GROWTH_LIMIT, f"resident memory grew by {grown} bytes"
