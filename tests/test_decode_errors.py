@@ -118,3 +118,17 @@ def test_every_truncation_of_a_real_body_is_a_decode_error():
     for end in range(len(packed)):
         with pytest.raises(DecodeError):
             NdesConnector.from_msgpack(packed[:end])
+
+
+def test_messages_quoting_input_stay_valid_text():
+    """Found by the mutation test: a duplicate key cut at 60 bytes inside a 4-byte character."""
+    key = "0" * 57 + "\U00010000"
+    data = msgpack.packb({key: None})
+    data = data[:1] + data[1:] + data[1:]  # the same key twice
+    data = bytes([0x82]) + data[1:]
+    with pytest.raises(DecodeError) as e:
+        NdesConnector.from_msgpack(data)
+    assert e.value.reason == f'duplicate key "{"0" * 57}..."'
+    with pytest.raises(DecodeError) as e:
+        NdesConnector.from_json(b'{"enrolledDateTime":"' + "\U00010000".encode() * 20 + b'"}')
+    assert "\U00010000" * 10 + "..." in e.value.reason

@@ -33,6 +33,13 @@ typedef struct nd_error {
     char msg[200];
 } nd_error;
 
+/* Room for an excerpt of at most `max` bytes of input, its "..." and its NUL. */
+#define ND_EXCERPT_SIZE(max) ((max) + 4)
+
+/* A short excerpt of UTF-8 text for an error message: at most `max` bytes, cut between
+ * characters (never inside one), control characters shown as '?', "..." when shortened. */
+const char *nd_excerpt(const char *s, size_t n, size_t max, char *out);
+
 void nd_error_set(nd_error *err, size_t offset, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 3, 4)))

@@ -52,8 +52,8 @@ static int decode_fail(nd_error *err, size_t offset, const char *what, const nd_
 
 static int duplicate_key(nd_error *err, const nd_token *key)
 {
-    nd_error_set(err, key->offset, "duplicate key \"%.*s\"", (int)(key->n > 60 ? 60 : key->n),
-                 key->s);
+    char quoted[ND_EXCERPT_SIZE(60)];
+    nd_error_set(err, key->offset, "duplicate key \"%s\"", nd_excerpt(key->s, key->n, 60, quoted));
     return ND_ERR_DECODE;
 }
 
@@ -158,8 +158,9 @@ static int read_datetime(const nd_token *t, nd_field f, nd_sink *sink, nd_error 
     const char *why = nd_datetime_parse(t->s, t->n, &dt, &at);
     if (why) {
         size_t offset = t->content_offset != (size_t)-1 ? t->content_offset + at : t->offset;
-        nd_error_set(err, offset, "%s: %s in \"%.*s\"", nd_field_wire[f].ptr, why,
-                     (int)(t->n > 40 ? 40 : t->n), t->s);
+        char quoted[ND_EXCERPT_SIZE(40)];
+        nd_error_set(err, offset, "%s: %s in \"%s\"", nd_field_wire[f].ptr, why,
+                     nd_excerpt(t->s, t->n, 40, quoted));
         return ND_ERR_DECODE;
     }
     EMIT(sink->vt->datetime(sink, f, &dt));
@@ -209,8 +210,9 @@ static int read_odata_type(struct reader *r, nd_error *err)
     if (t.type != ND_T_STR)
         return decode_fail(err, t.offset, ND_ODATA_TYPE_KEY ": expected a string", &t);
     if (!nd_is_connector_type(t.s, t.n)) {
-        nd_error_set(err, t.offset, ND_ODATA_TYPE_KEY ": \"%.*s\" is not " ND_ODATA_TYPE,
-                     (int)(t.n > 60 ? 60 : t.n), t.s);
+        char quoted[ND_EXCERPT_SIZE(60)];
+        nd_error_set(err, t.offset, ND_ODATA_TYPE_KEY ": \"%s\" is not " ND_ODATA_TYPE,
+                     nd_excerpt(t.s, t.n, 60, quoted));
         return ND_ERR_DECODE;
     }
     return ND_OK;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "json_write.h"
+#include "utf8.h"
 
 static int put(nd_buf *b, const char *s, size_t n)
 {
@@ -241,4 +242,13 @@ bool capture_equal(const capture *a, const capture *b, bool extra)
     }
     if (a->n_tags != b->n_tags || !same_buf(&a->tags, &b->tags)) return false;
     return !extra || (a->n_extra == b->n_extra && same_buf(&a->extra, &b->extra));
+}
+
+bool decode_result_ok(int rc, const nd_error *err, size_t size)
+{
+    if (rc == ND_OK) return true;
+    if (rc != ND_ERR_DECODE || err->offset > size) return false;
+    bool ascii;
+    size_t n = strlen(err->msg);
+    return nd_utf8_check(err->msg, n, &ascii) == n;
 }

@@ -1,6 +1,7 @@
 /* The JSON reader on arbitrary bytes: a connector or a decode error, never a crash; and what it
  * accepts is written again and read back the same. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "capture.h"
 
@@ -13,8 +14,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     capture_init(&a);
     capture_init(&b);
     int rc = nd_json_read_connector((const char *)data, size, &a.base, &err);
-    if (rc == ND_ERR_DECODE && err.offset > size)
-        abort(); /* an error must point inside the input, or at its end */
+    if (!decode_result_ok(rc, &err, size)) abort();
+    /* an error points inside the input (or at its end) and reads as text */ /* an error
+                                                                                must point
+                                                                                inside the
+                                                                                input, or at
+                                                                                its end */
     if (rc == ND_OK) {
         nd_strv *tags = malloc(sizeof *tags * (capture_tag_count(&a) + 1));
         nd_connector_view v;

@@ -1,6 +1,7 @@
 /* The MessagePack readers on arbitrary bytes (the first byte picks object or array); what the
  * object reader accepts is written again and read back the same. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "capture.h"
 
@@ -18,8 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     capture_init(&b);
     int rc = array ? nd_mp_read_connectors((const char *)data, size, &a.base, &err)
                    : nd_mp_read_connector((const char *)data, size, &a.base, &err);
-    if (rc == ND_ERR_DECODE && err.offset > size) abort();
-    if (rc != ND_OK && rc != ND_ERR_DECODE) abort();
+    if (!decode_result_ok(rc, &err, size)) abort();
     if (rc == ND_OK && !array) {
         nd_strv *tags = malloc(sizeof *tags * (capture_tag_count(&a) + 1));
         nd_connector_view v;

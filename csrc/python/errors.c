@@ -26,7 +26,10 @@ PyObject *raise_validation(ModState *st, const char *field, const char *fmt, ...
 
 PyObject *raise_decode(ModState *st, const char *reason, size_t offset)
 {
-    PyObject *exc = PyObject_CallFunction(st->DecodeError, "sn", reason, (Py_ssize_t)offset);
+    /* The core keeps its messages valid UTF-8; "replace" is the net under that promise. */
+    PyObject *text = PyUnicode_DecodeUTF8(reason, (Py_ssize_t)strlen(reason), "replace");
+    if (!text) return NULL;
+    PyObject *exc = PyObject_CallFunction(st->DecodeError, "Nn", text, (Py_ssize_t)offset);
     if (exc) {
         PyErr_SetObject(st->DecodeError, exc);
         Py_DECREF(exc);

@@ -36,5 +36,6 @@ void test_mp_write(void);
 void test_json_read(void);
 void test_mp_read(void);
 void test_arrays(void);
+void test_excerpt(void);
 
 #endif

@@ -323,3 +323,15 @@ void test_arrays(void)
               "ERROR@0: expected a MessagePack array of connectors at the top level, got an "
               "object");
 }
+
+void test_excerpt(void)
+{
+    char out[ND_EXCERPT_SIZE(8)];
+    CHECK_STR(nd_excerpt("abc", 3, 8, out), "abc");
+    CHECK_STR(nd_excerpt("a\nb\x7f", 4, 8, out), "a?b?");
+    CHECK_STR(nd_excerpt("0123456789", 10, 8, out), "01234567...");
+    /* 4-byte characters are never split: the cut falls before the one that would not fit. */
+    CHECK_STR(nd_excerpt("0123456\xf0\x90\x80\x80", 11, 8, out), "0123456...");
+    CHECK_STR(nd_excerpt("\xf0\x90\x80\x80\xf0\x90\x80\x80x", 9, 8, out),
+              "\xf0\x90\x80\x80\xf0\x90\x80\x80...");
+}
