@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__GNUC__) || defined(__clang__)
 #define ND_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -13,6 +14,40 @@
 #define ND_LIKELY(x) (x)
 #define ND_UNLIKELY(x) (x)
 #endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ND_INLINE static inline __attribute__((always_inline))
+#else
+#define ND_INLINE static inline
+#endif
+
+/* a[0:n] == b[0:n] without a call into the C library: whole words, the last one overlapping. */
+ND_INLINE bool nd_same_bytes(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = a, *y = b;
+    uint64_t u, v;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&u, x + i, 8);
+            memcpy(&v, y + i, 8);
+            if (u != v) return false;
+        }
+        memcpy(&u, x + n - 8, 8);
+        memcpy(&v, y + n - 8, 8);
+        return u == v;
+    }
+    if (n >= 4) {
+        uint32_t p, q, r, t;
+        memcpy(&p, x, 4);
+        memcpy(&q, y, 4);
+        memcpy(&r, x + n - 4, 4);
+        memcpy(&t, y + n - 4, 4);
+        return p == q && r == t;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != y[i]) return false;
+    return true;
+}
 
 /* A UTF-8 view; ptr == NULL means "absent", which is not the same as empty. */
 typedef struct nd_strv {

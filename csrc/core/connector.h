@@ -49,7 +49,7 @@ static inline nd_key_class nd_classify_key_expecting(const char *key, size_t n, 
                                                      nd_field *field)
 {
     if (expected < ND_F_COUNT && n == nd_field_wire[expected].len &&
-        memcmp(key, nd_field_wire[expected].ptr, n) == 0) {
+        nd_same_bytes(key, nd_field_wire[expected].ptr, n)) {
         *field = (nd_field)expected;
         return ND_KEY_FIELD;
     }

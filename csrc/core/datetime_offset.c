@@ -1,5 +1,7 @@
 #include "datetime_offset.h"
 
+#include <string.h>
+
 static bool is_leap(unsigned y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -94,6 +96,21 @@ static unsigned two(const char *p)
     return (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
 }
 
+/* True when every byte of the 8 at p that `mask` selects (0xFF, byte 0 lowest) is a digit:
+ * high nibble 3, and a low nibble that adding 6 does not carry out of. */
+static bool digits_in(const char *p, uint64_t mask)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w, nibbles = 0xF0F0F0F0F0F0F0F0ULL & mask, threes = 0x3030303030303030ULL & mask;
+    memcpy(&w, p, 8);
+    return (w & nibbles) == threes && ((w + 0x0606060606060606ULL) & nibbles) == threes;
+#else
+    for (int k = 0; k < 8; k++)
+        if ((mask >> (8 * k) & 0xFF) && !is_digit(p[k])) return false;
+    return true;
+#endif
+}
+
 /* The common shape, YYYY-MM-DDTHH:MM:SS[.f...](Z|+HH:MM), read without per-field calls; NULL
  * when s has another shape, so that the careful reader below can say what is wrong. */
 static const char *parse_fast(const char *s, size_t n, nd_datetime *out)
@@ -101,11 +118,9 @@ static const char *parse_fast(const char *s, size_t n, nd_datetime *out)
     if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] | 0x20) != 't' || s[13] != ':' ||
         s[16] != ':')
         return NULL;
-    static const uint8_t digit_at[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
-    unsigned bad = 0;
-    for (int k = 0; k < 14; k++)
-        bad |= (unsigned char)(s[digit_at[k]] - '0') > 9;
-    if (bad) return NULL;
+    if (!digits_in(s, 0x00FFFF00FFFFFFFFULL) || !digits_in(s + 8, 0xFFFF00FFFF00FFFFULL) ||
+        !digits_in(s + 11, 0xFFFF00FFFF00FFFFULL))
+        return NULL;
     size_t i = 19;
     uint32_t usec = 0;
     if (s[i] == '.') {
@@ -146,6 +161,11 @@ const char *nd_datetime_parse(const char *s, size_t n, nd_datetime *out, size_t 
         *at = 0;
         return nd_datetime_check(out);
     }
+    return nd_datetime_parse_careful(s, n, out, at);
+}
+
+const char *nd_datetime_parse_careful(const char *s, size_t n, nd_datetime *out, size_t *at)
+{
     size_t i = 0;
     int year, month, day, hour, minute, second;
 #define FIELD(var, width, sep, what)                                                               \

@@ -26,6 +26,10 @@ size_t nd_datetime_format(const nd_datetime *dt, char *out);
  * position within s. */
 const char *nd_datetime_parse(const char *s, size_t n, nd_datetime *out, size_t *at);
 
+/* The same, one field at a time: what nd_datetime_parse falls back to for any other shape, to
+ * say exactly what is wrong. Exposed so that a fuzzer can hold the two to the same answers. */
+const char *nd_datetime_parse_careful(const char *s, size_t n, nd_datetime *out, size_t *at);
+
 /* The UTC date-time of a Unix time (MessagePack's timestamp extension); -1 when it falls outside
  * years 1..9999. */
 int nd_datetime_from_unix(int64_t secs, uint32_t nsec, nd_datetime *out);

@@ -15,11 +15,11 @@
 #include "token.h"
 
 struct reader;
-static int reader_next(struct reader *r, nd_token *t, nd_error *err);
+ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err);
 static int reader_finish(struct reader *r, nd_error *err);
 /* The next key of an open object (or its end), matching `expected` (a field's wire name, or a
  * NULL view) by a plain comparison first, since documents list their fields in wire order. */
-static int reader_next_key(struct reader *r, nd_token *t, nd_error *err, nd_strv expected);
+ND_INLINE int reader_next_key(struct reader *r, nd_token *t, nd_error *err, nd_strv expected);
 
 #define NEXT(t)                                                                                    \
     do {                                                                                           \

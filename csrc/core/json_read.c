@@ -32,7 +32,7 @@ static int fail_end(struct reader *r, nd_error *err)
     return fail(err, r->n, "unexpected end of input");
 }
 
-static void skip_ws(struct reader *r)
+ND_INLINE void skip_ws(struct reader *r)
 {
     if (ND_LIKELY(r->i < r->n && r->p[r->i] > ' ')) /* compact JSON: no white space at all */
         return;
@@ -268,7 +268,7 @@ static int open_container(struct reader *r, nd_token *t, bool is_object, nd_erro
 }
 
 /* A value's first token at r->i (white space already skipped). */
-static int read_value_token(struct reader *r, nd_token *t, nd_error *err)
+ND_INLINE int read_value_token(struct reader *r, nd_token *t, nd_error *err)
 {
     if (r->i >= r->n) return fail_end(r, err);
     t->offset = r->i;
@@ -319,7 +319,7 @@ static int close_container(struct reader *r, nd_token *t)
     return ND_OK;
 }
 
-static int reader_next(struct reader *r, nd_token *t, nd_error *err)
+ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err)
 {
     skip_ws(r);
     if (r->depth == 0) return read_value_token(r, t, err);
@@ -356,7 +356,7 @@ static int reader_next(struct reader *r, nd_token *t, nd_error *err)
     return read_string(r, t, err);
 }
 
-static int reader_next_key(struct reader *r, nd_token *t, nd_error *err, nd_strv expected)
+ND_INLINE int reader_next_key(struct reader *r, nd_token *t, nd_error *err, nd_strv expected)
 {
     if (expected.ptr) {
         struct frame *fr = &r->stack[r->depth - 1];
@@ -364,7 +364,8 @@ static int reader_next_key(struct reader *r, nd_token *t, nd_error *err, nd_strv
         const unsigned char *p = r->p;
         if (fr->count > 0 && i < r->n && p[i] == ',') i++;
         if ((fr->count > 0) == (i != r->i) && r->n - i >= expected.len + 2 && p[i] == '"' &&
-            p[i + 1 + expected.len] == '"' && memcmp(p + i + 1, expected.ptr, expected.len) == 0) {
+            p[i + 1 + expected.len] == '"' &&
+            nd_same_bytes(p + i + 1, expected.ptr, expected.len)) {
             t->type = ND_T_STR;
             t->offset = i;
             t->s = (const char *)p + i + 1;

@@ -206,7 +206,7 @@ static int read_token(struct reader *r, nd_token *t, nd_error *err)
     }
 }
 
-static int reader_next(struct reader *r, nd_token *t, nd_error *err)
+ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err)
 {
     if (r->depth > 0) {
         if (r->left[r->depth - 1] == 0) {
@@ -220,11 +220,12 @@ static int reader_next(struct reader *r, nd_token *t, nd_error *err)
     return read_token(r, t, err);
 }
 
-static int reader_next_key(struct reader *r, nd_token *t, nd_error *err, nd_strv expected)
+ND_INLINE int reader_next_key(struct reader *r, nd_token *t, nd_error *err, nd_strv expected)
 {
     size_t i = r->i;
     if (expected.ptr && expected.len < 32 && r->left[r->depth - 1] > 0 && r->n - i > expected.len &&
-        r->p[i] == (0xa0 | expected.len) && memcmp(r->p + i + 1, expected.ptr, expected.len) == 0) {
+        r->p[i] == (0xa0 | expected.len) &&
+        nd_same_bytes(r->p + i + 1, expected.ptr, expected.len)) {
         r->left[r->depth - 1]--;
         t->type = ND_T_STR;
         t->offset = i;

@@ -3,6 +3,8 @@
 #ifndef NDES_UTF8_H
 #define NDES_UTF8_H
 
+#include <string.h>
+
 #include "common.h"
 
 /* Length (2..4) of the valid multi-byte sequence at p, or 0 when it is invalid or truncated.
@@ -43,6 +45,14 @@ static inline size_t nd_utf8_check(const char *s, size_t n, bool *ascii)
     size_t i = 0;
     *ascii = true;
     while (i < n) {
+        if (n - i >= 8) { /* eight ASCII bytes at a time */
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (!(w & 0x8080808080808080ULL)) {
+                i += 8;
+                continue;
+            }
+        }
         if (p[i] < 0x80) {
             i++;
             continue;

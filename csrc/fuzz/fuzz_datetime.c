@@ -1,5 +1,6 @@
-/* RFC 3339 parsing: what it accepts is a real instant, formats to text that parses back to the
- * same fields, and every refusal points inside the input. */
+/* RFC 3339 parsing: the fast path and the careful one give the same answers; what is accepted
+ * is a real instant and formats to text that parses back to the same fields; every refusal
+ * points inside the input. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,9 +10,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    nd_datetime a, b;
-    size_t at = 0;
+    nd_datetime a, b, c;
+    size_t at = 0, at_careful = 0;
     const char *why = nd_datetime_parse((const char *)data, size, &a, &at);
+    const char *why_careful = nd_datetime_parse_careful((const char *)data, size, &c, &at_careful);
+    /* The fast path and the careful one agree on every input. */
+    if (!why != !why_careful || (!why && memcmp(&a, &c, sizeof a) != 0)) abort();
     if (why) {
         if (at > size) abort();
         return 0;

@@ -191,6 +191,9 @@ PyObject *encode_connectors(PyTypeObject *type, PyObject *items, ValueFormat fmt
                    write_connector(st, (Connector *)item, fmt, &b) < 0) {
             name_item(st, i);
             r = -1;
+        } else if (i == 0 && n > 1) {
+            /* Size the output from the first item once, rather than doubling it many times. */
+            r = nd_buf_reserve(&b, (b.len + 1) * (size_t)(n - 1) / 8 * 9);
         }
     }
     if (r == 0 && fmt == VALUE_JSON) r = nd_buf_append(&b, "]", 1);
