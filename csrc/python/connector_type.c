@@ -42,18 +42,23 @@ static void connector_dealloc(Connector *c)
 }
 
 /* Sets one keyword argument of the constructor; -1 with TypeError for an unknown name. */
+/* Which field a keyword names: 0..ND_F_COUNT-1, ND_F_COUNT for additional_data, or -1. */
+static int keyword_index(ModState *st, PyObject *name)
+{
+    /* The names a call site writes are interned, so a pointer comparison finds them... */
+    for (int k = 0; k <= ND_F_COUNT; k++)
+        if (name == st->keyword_names[k]) return k;
+    /* ...and a name built at run time is compared as text. */
+    for (int k = 0; k <= ND_F_COUNT; k++)
+        if (PyUnicode_Compare(name, st->keyword_names[k]) == 0) return k;
+    return -1;
+}
+
 static int set_keyword(ModState *st, Connector *c, PyObject *name, PyObject *value)
 {
-    for (int pass = 0; pass < 2; pass++) {
-        /* Interned names compare by pointer; a name built at run time needs the slow pass. */
-        for (int f = 0; f < ND_F_COUNT; f++)
-            if (pass ? PyUnicode_Compare(name, st->field_names[f]) == 0
-                     : name == st->field_names[f])
-                return set_field(st, c, (nd_field)f, value, FROM_USER);
-        if (pass ? PyUnicode_Compare(name, st->additional_data_name) == 0
-                 : name == st->additional_data_name)
-            return set_additional_data(st, c, value);
-    }
+    int k = keyword_index(st, name);
+    if (k == ND_F_COUNT) return set_additional_data(st, c, value);
+    if (k >= 0) return set_field(st, c, (nd_field)k, value, FROM_USER);
     PyErr_Format(PyExc_TypeError, "NdesConnector() got an unexpected keyword argument '%U'", name);
     return -1;
 }

@@ -55,8 +55,8 @@ static int offset_minutes(ModState *st, PyObject *v, int *out, const char *field
         *out = 0;
         return 0;
     }
-    PyObject *delta =
-        tzinfo == Py_None ? Py_NewRef(Py_None) : PyObject_CallMethod(tzinfo, "utcoffset", "O", v);
+    PyObject *delta = tzinfo == Py_None ? Py_NewRef(Py_None)
+                                        : PyObject_CallMethodOneArg(tzinfo, st->utcoffset_name, v);
     if (!delta) return -1;
     if (delta == Py_None) {
         Py_DECREF(delta);

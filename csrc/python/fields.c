@@ -132,7 +132,7 @@ int check_extra_key(ModState *st, PyObject *key)
     case ND_KEY_FIELD:
         raise_validation(st, "additional_data",
                          "%R is a known property: set the %U attribute instead", key,
-                         st->field_names[f]);
+                         st->keyword_names[f]);
         return -1;
     case ND_KEY_ODATA_TYPE:
     case ND_KEY_ANNOTATION:

@@ -57,10 +57,11 @@ static int core_exec(PyObject *module)
     if (!(st->ValidationError = import_attr("ndes.errors", "ValidationError")) ||
         !(st->DecodeError = import_attr("ndes.errors", "DecodeError")) ||
         !(st->tz_cache = PyDict_New()) ||
-        !(st->additional_data_name = PyUnicode_InternFromString("additional_data")))
+        !(st->keyword_names[ND_F_COUNT] = PyUnicode_InternFromString("additional_data")) ||
+        !(st->utcoffset_name = PyUnicode_InternFromString("utcoffset")))
         return -1;
     for (int f = 0; f < ND_F_COUNT; f++)
-        if (!(st->field_names[f] = PyUnicode_InternFromString(py_names[f]))) return -1;
+        if (!(st->keyword_names[f] = PyUnicode_InternFromString(py_names[f]))) return -1;
     st->Connector = (PyTypeObject *)PyType_FromModuleAndSpec(module, &connector_spec, NULL);
     if (!st->Connector) return -1;
     st->Connector->tp_vectorcall = connector_vectorcall_fn();
@@ -91,9 +92,9 @@ static int core_clear(PyObject *module)
     Py_CLEAR(st->ValidationError);
     Py_CLEAR(st->DecodeError);
     Py_CLEAR(st->tz_cache);
-    for (int f = 0; f < ND_F_COUNT; f++)
-        Py_CLEAR(st->field_names[f]);
-    Py_CLEAR(st->additional_data_name);
+    for (int k = 0; k <= ND_F_COUNT; k++)
+        Py_CLEAR(st->keyword_names[k]);
+    Py_CLEAR(st->utcoffset_name);
     return 0;
 }
 

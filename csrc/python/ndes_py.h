@@ -12,9 +12,10 @@ typedef struct {
     PyObject *State;                         /* ndes.NdesConnectorState */
     PyObject *state_members[ND_STATE_COUNT]; /* in nd_state order */
     PyObject *ValidationError, *DecodeError;
-    PyObject *field_names[ND_F_COUNT]; /* Python attribute names, interned */
-    PyObject *additional_data_name;
-    PyObject *tz_cache; /* offset in minutes -> datetime.timezone */
+    /* The constructor's keywords, interned: each field's Python name, then "additional_data". */
+    PyObject *keyword_names[ND_F_COUNT + 1];
+    PyObject *utcoffset_name; /* "utcoffset", interned */
+    PyObject *tz_cache;       /* offset in minutes -> datetime.timezone */
 } ModState;
 
 typedef struct {
