@@ -29,6 +29,9 @@ size_t capture_tag_count(const capture *c);
 /* True when both hold the same known fields (and the same additional data when `extra`). */
 bool capture_equal(const capture *a, const capture *b, bool extra);
 
+/* What `a` holds, written as JSON (json) or MessagePack and read back, compares equal. */
+bool capture_reencodes(capture *a, bool json);
+
 /* A decoder's result is acceptable: success, or a decode error that points inside the input
  * (or at its end) and whose message is valid UTF-8. */
 bool decode_result_ok(int rc, const nd_error *err, size_t size);

@@ -1,6 +1,5 @@
 /* The JSON array reader on arbitrary bytes. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "capture.h"
 
