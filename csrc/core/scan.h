@@ -34,12 +34,19 @@ static inline size_t nd_scan_special(const unsigned char *p, size_t i, size_t n,
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&                        \
     (defined(__GNUC__) || defined(__clang__))
-    while (n - i >= 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        uint64_t m = nd_special_bytes(w, high);
-        if (m) return i + ((size_t)__builtin_ctzll(m) >> 3);
-        i += 8;
+    if (n - i >= 8) {
+        uint64_t w, m;
+        while (n - i >= 8) {
+            memcpy(&w, p + i, 8);
+            if ((m = nd_special_bytes(w, high))) return i + ((size_t)__builtin_ctzll(m) >> 3);
+            i += 8;
+        }
+        if (i == n) return n;
+        /* The last word overlaps bytes already found clean, so its first special byte, if
+         * any, lies at or after i. */
+        memcpy(&w, p + n - 8, 8);
+        m = nd_special_bytes(w, high);
+        return m ? n - 8 + ((size_t)__builtin_ctzll(m) >> 3) : n;
     }
 #endif
     while (i < n && !nd_special_byte(p[i], high))
