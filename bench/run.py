@@ -30,7 +30,7 @@ from data import BATCH  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = os.environ.get("NDES_BENCH_QUICK") == "1"
 ROUNDS = 3 if QUICK else 11
-BATCH_ROUNDS = 2 if QUICK else 5
+BATCH_ROUNDS = 2 if QUICK else 9
 SAMPLE_SECONDS = 0.01 if QUICK else 0.03
 KIOTA_SHARE = 10
 
