@@ -10,17 +10,11 @@ from pathlib import Path
 
 import msgpack
 
-CORPUS = Path(__file__).resolve().parents[2] / "tests" / "corpus"
+TESTS = Path(__file__).resolve().parents[2] / "tests"
+CORPUS = TESTS / "corpus"
+sys.path.insert(0, str(TESTS))
+from test_wire import GRAPH_201  # noqa: E402 - the Graph body the tests use
 
-GRAPH_201 = (
-    b'{"@odata.context":"https://graph.microsoft.com/beta/$metadata#deviceManagement/'
-    b'ndesConnectors/$entity","@odata.type":"#microsoft.graph.ndesConnector",'
-    b'"id":"8ea5d7a6-d7a6-8ea5-a6d7-a58ea6d7a58e",'
-    b'"lastConnectionDateTime":"2016-12-31T23:58:46.7156189-08:00","state":"active",'
-    b'"displayName":"Display Name value","enrolledDateTime":"2017-01-01T00:00:22.7321468-08:00",'
-    b'"machineName":"Machine Name value","connectorVersion":"Connector Version value",'
-    b'"roleScopeTagIds":["Role Scope Tag Ids value"],"healthState":{"level":3,"ok":true}}'
-)
 JSON = [
     GRAPH_201,
     b"{}",
