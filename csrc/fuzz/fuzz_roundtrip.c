@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 24) return 0;
     const uint8_t *p = data + 24, *end = data + size;
-    char *bufs = malloc(6 * size + 6);
+    char *bufs = malloc(8 * size + 8); /* a region per string: 5 fields, 3 tags */
     nd_connector_view v;
     memset(&v, 0, sizeof v);
     nd_strv *text[5] = {&v.id, &v.state, &v.display_name, &v.machine_name, &v.connector_version};
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     v.has_role_tags = data[23] & 1;
     v.n_role_tags = v.has_role_tags ? (size_t)(data[23] >> 1 & 3) : 0;
     for (size_t i = 0; i < v.n_role_tags; i++)
-        tags[i] = piece(&p, end, bufs + 5 * size);
+        tags[i] = piece(&p, end, bufs + (5 + i) * size);
     v.role_tags = tags;
 
     capture a, b;
