@@ -285,7 +285,15 @@ static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, boo
     ModState *st = state_of_type(type);
     Py_buffer view;
     if (input_bytes(st, data, &view, fmt) < 0) return NULL;
-    Builder bd = {.base = {&builder_vt}, .st = st, .type = type};
+    /* Field by field: an initializer would also zero the 1 KiB of container stack. */
+    Builder bd;
+    bd.base.vt = &builder_vt;
+    bd.st = st;
+    bd.type = type;
+    bd.items = NULL;
+    bd.c = NULL;
+    bd.extra_key = NULL;
+    bd.depth = 0;
     if (as_list)
         bd.items = PyList_New(0);
     else
