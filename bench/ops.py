@@ -1,0 +1,27 @@
+"""Runs one operation N times, for counting instructions under callgrind (bench/callgrind.sh).
+
+python bench/ops.py LIBRARY OP N      LIBRARY: ndes | msgspec;  OP: base | encode | decode |
+                                      msgpack-decode | construct  ("base" calls len())
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from contenders import msgspec_ops, ndes_ops  # noqa: E402
+
+library, op, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ops = ndes_ops() if library == "ndes" else msgspec_ops()
+data = b"x"
+f = {
+    "base": lambda: len(data),
+    "encode": ops["json encode"],
+    "decode": ops["json decode"],
+    "msgpack-decode": ops["msgpack decode"],
+    "construct": ops["construct"],
+}[op]
+for _ in range(n):
+    f()
