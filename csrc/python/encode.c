@@ -58,9 +58,8 @@ static int write_extras(void *ctx, nd_buf *b)
     PyObject *key, *value;
     Py_ssize_t pos = 0;
     while (PyDict_Next(x->extra, &pos, &key, &value)) {
-        if (check_extra_key(x->st, key) < 0) return -1;
         Py_ssize_t n;
-        const char *k = PyUnicode_AsUTF8AndSize(key, &n);
+        const char *k = extra_key_utf8(x->st, key, &n);
         if (!k) return -1;
         int r = x->fmt == VALUE_JSON
                     ? (nd_buf_append(b, ",", 1) < 0 || nd_json_write_str(b, k, (size_t)n) < 0 ||
@@ -252,7 +251,8 @@ PyObject *connector_to_dict(Connector *c)
         PyObject *key, *value;
         Py_ssize_t pos = 0;
         while (PyDict_Next(c->additional_data, &pos, &key, &value)) {
-            if (check_extra_key(st, key) < 0 || write_value(st, value, VALUE_CHECK, NULL, key) < 0)
+            Py_ssize_t n;
+            if (!extra_key_utf8(st, key, &n) || write_value(st, value, VALUE_CHECK, NULL, key) < 0)
                 goto fail;
             PyObject *copy = copy_value(value);
             int r = copy ? PyDict_SetItem(d, key, copy) : -1;

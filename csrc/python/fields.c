@@ -118,29 +118,28 @@ PyObject *get_field(ModState *st, Connector *c, nd_field f)
 }
 
 /* Keys of additional data must not shadow what the model writes itself. */
-int check_extra_key(ModState *st, PyObject *key)
+const char *extra_key_utf8(ModState *st, PyObject *key, Py_ssize_t *n)
 {
     if (!PyUnicode_Check(key)) {
         raise_validation(st, "additional_data", "keys must be str, got %s", Py_TYPE(key)->tp_name);
-        return -1;
+        return NULL;
     }
-    Py_ssize_t n;
-    const char *s = utf8_of(st, key, &n, "additional_data");
-    if (!s) return -1;
+    const char *s = utf8_of(st, key, n, "additional_data");
+    if (!s) return NULL;
     nd_field f;
-    switch (nd_classify_key(s, (size_t)n, &f)) {
+    switch (nd_classify_key(s, (size_t)*n, &f)) {
     case ND_KEY_FIELD:
         raise_validation(st, "additional_data",
                          "%R is a known property: set the %U attribute instead", key,
                          st->keyword_names[f]);
-        return -1;
+        return NULL;
     case ND_KEY_ODATA_TYPE:
     case ND_KEY_ANNOTATION:
         raise_validation(st, "additional_data",
                          "%R is an OData annotation, which ndes writes or drops itself", key);
-        return -1;
+        return NULL;
     default:
-        return 0;
+        return s;
     }
 }
 
@@ -159,7 +158,8 @@ int set_additional_data(ModState *st, Connector *c, PyObject *v)
     PyObject *key, *value;
     Py_ssize_t pos = 0;
     while (PyDict_Next(v, &pos, &key, &value)) {
-        if (check_extra_key(st, key) < 0 || write_value(st, value, VALUE_CHECK, NULL, key) < 0 ||
+        Py_ssize_t n;
+        if (!extra_key_utf8(st, key, &n) || write_value(st, value, VALUE_CHECK, NULL, key) < 0 ||
             PyDict_SetItem(copy, key, value) < 0) {
             Py_DECREF(copy);
             return -1;

@@ -86,8 +86,9 @@ int datetime_from_py(ModState *st, PyObject *v, nd_datetime *out, const char *fi
 typedef enum { FROM_USER, FROM_WIRE } SetMode; /* FROM_WIRE keeps unknown states */
 int set_field(ModState *st, Connector *c, nd_field f, PyObject *v, SetMode mode);
 int set_additional_data(ModState *st, Connector *c, PyObject *v);
-/* A key of additional data: a str that is neither a known property nor an OData annotation. */
-int check_extra_key(ModState *st, PyObject *key);
+/* The UTF-8 of a key of additional data, which must be a str that is neither a known property
+ * nor an OData annotation; NULL with a ValidationError otherwise. */
+const char *extra_key_utf8(ModState *st, PyObject *key, Py_ssize_t *n);
 PyObject *get_field(ModState *st, Connector *c, nd_field f);
 
 /* values.c: JSON-compatible values of additional data. */
