@@ -43,19 +43,6 @@ typedef enum nd_key_class {
 
 nd_key_class nd_classify_key(const char *key, size_t n, nd_field *field);
 
-/* The same, trying `expected` first: documents list their fields in wire order, so the field
- * after the last one matched is the likely next key. */
-static inline nd_key_class nd_classify_key_expecting(const char *key, size_t n, int expected,
-                                                     nd_field *field)
-{
-    if (expected < ND_F_COUNT && n == nd_field_wire[expected].len &&
-        nd_same_bytes(key, nd_field_wire[expected].ptr, n)) {
-        *field = (nd_field)expected;
-        return ND_KEY_FIELD;
-    }
-    return nd_classify_key(key, n, field);
-}
-
 /* True when s names the connector's type, with or without the leading '#'. */
 bool nd_is_connector_type(const char *s, size_t n);
 

@@ -17,9 +17,13 @@
 struct reader;
 ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err);
 static int reader_finish(struct reader *r, nd_error *err);
-/* The next key of an open object (or its end), matching `expected` (a field's wire name, or a
- * NULL view) by a plain comparison first, since documents list their fields in wire order. */
-ND_INLINE int reader_next_key(struct reader *r, nd_token *t, nd_error *err, nd_strv expected);
+/* When the next member of the open object has `name` as its key, written plainly (compared as
+ * bytes: documents list their fields in wire order, so this is the usual case), reads the key
+ * into *key and the value's first token into *value and returns 1; otherwise consumes nothing
+ * and returns 0, for the general path to read the member. Negative: an error, err filled.
+ * `name` is ASCII and shorter than 32 bytes. */
+ND_INLINE int reader_member(struct reader *r, nd_strv name, nd_token *key, nd_token *value,
+                            nd_error *err);
 
 #define NEXT(t)                                                                                    \
     do {                                                                                           \
@@ -167,52 +171,49 @@ static int read_datetime(const nd_token *t, nd_field f, nd_sink *sink, nd_error 
     return ND_OK;
 }
 
-static int read_field(struct reader *r, nd_field f, nd_sink *sink, nd_error *err)
+/* The value of known field f, whose first token is t. */
+static int read_field(struct reader *r, nd_field f, nd_token *t, nd_sink *sink, nd_error *err)
 {
-    nd_token t;
-    NEXT(&t);
-    if (t.type == ND_T_NULL) {
+    if (t->type == ND_T_NULL) {
         EMIT(sink->vt->null(sink, f));
         return ND_OK;
     }
     switch (nd_field_kind[f]) {
     case ND_K_STR:
-        if (t.type != ND_T_STR) return field_fail(err, &t, f, "a string or null");
-        EMIT(sink->vt->str(sink, f, t.s, t.n, t.ascii));
+        if (t->type != ND_T_STR) return field_fail(err, t, f, "a string or null");
+        EMIT(sink->vt->str(sink, f, t->s, t->n, t->ascii));
         return ND_OK;
     case ND_K_STATE:
-        if (t.type != ND_T_STR) return field_fail(err, &t, f, "a string or null");
-        EMIT(sink->vt->state(sink, nd_state_lookup(t.s, t.n), t.s, t.n, t.ascii));
+        if (t->type != ND_T_STR) return field_fail(err, t, f, "a string or null");
+        EMIT(sink->vt->state(sink, nd_state_lookup(t->s, t->n), t->s, t->n, t->ascii));
         return ND_OK;
     case ND_K_DATETIME:
-        return read_datetime(&t, f, sink, err);
+        return read_datetime(t, f, sink, err);
     case ND_K_STR_LIST:
-        if (t.type != ND_T_ARRAY) return field_fail(err, &t, f, "an array of strings or null");
-        EMIT(sink->vt->list_begin(sink, f, t.v.count));
+        if (t->type != ND_T_ARRAY) return field_fail(err, t, f, "an array of strings or null");
+        EMIT(sink->vt->list_begin(sink, f, t->v.count));
         for (size_t i = 0;; i++) {
-            NEXT(&t);
-            if (t.type == ND_T_END) return ND_OK;
-            if (t.type != ND_T_STR) {
-                nd_error_set(err, t.offset, "%s[%zu]: expected a string, got %s",
-                             nd_field_wire[f].ptr, i, nd_tok_name(t.type));
+            NEXT(t);
+            if (t->type == ND_T_END) return ND_OK;
+            if (t->type != ND_T_STR) {
+                nd_error_set(err, t->offset, "%s[%zu]: expected a string, got %s",
+                             nd_field_wire[f].ptr, i, nd_tok_name(t->type));
                 return ND_ERR_DECODE;
             }
-            EMIT(sink->vt->str(sink, f, t.s, t.n, t.ascii));
+            EMIT(sink->vt->str(sink, f, t->s, t->n, t->ascii));
         }
     }
     return ND_ERR_DECODE;
 }
 
-static int read_odata_type(struct reader *r, nd_error *err)
+static int read_odata_type(const nd_token *t, nd_error *err)
 {
-    nd_token t;
-    NEXT(&t);
-    if (t.type != ND_T_STR)
-        return decode_fail(err, t.offset, ND_ODATA_TYPE_KEY ": expected a string", &t);
-    if (!nd_is_connector_type(t.s, t.n)) {
+    if (t->type != ND_T_STR)
+        return decode_fail(err, t->offset, ND_ODATA_TYPE_KEY ": expected a string", t);
+    if (!nd_is_connector_type(t->s, t->n)) {
         char quoted[ND_EXCERPT_SIZE(60)];
-        nd_error_set(err, t.offset, ND_ODATA_TYPE_KEY ": \"%s\" is not " ND_ODATA_TYPE,
-                     nd_excerpt(t.s, t.n, 60, quoted));
+        nd_error_set(err, t->offset, ND_ODATA_TYPE_KEY ": \"%s\" is not " ND_ODATA_TYPE,
+                     nd_excerpt(t->s, t->n, 60, quoted));
         return ND_ERR_DECODE;
     }
     return ND_OK;
@@ -222,41 +223,49 @@ static int read_odata_type(struct reader *r, nd_error *err)
 static int assemble_object(struct reader *r, nd_sink *sink, nd_error *err)
 {
     uint32_t seen = 0; /* a bit per field, and one for @odata.type */
-    int expected = 0;
-    nd_token key;
+    nd_field next = 0; /* the field after the last one read: likely the next key */
+    nd_token key, value;
     for (;;) {
-        static const nd_strv none = {NULL, 0};
-        int rc =
-            reader_next_key(r, &key, err, expected < ND_F_COUNT ? nd_field_wire[expected] : none);
-        if (rc != ND_OK) return rc;
-        if (key.type == ND_T_END) return ND_OK;
-        if (key.type != ND_T_STR)
-            return decode_fail(err, key.offset, "expected a string key", &key);
-        nd_field f = ND_F_COUNT;
-        switch (nd_classify_key_expecting(key.s, key.n, expected, &f)) {
-        case ND_KEY_FIELD:
-            expected = (int)f + 1;
-            /* fall through */
-        case ND_KEY_ODATA_TYPE:
-            if (seen & (1u << f)) return duplicate_key(err, &key);
-            seen |= 1u << f;
-            rc = f == ND_F_COUNT ? read_odata_type(r, err) : read_field(r, f, sink, err);
-            break;
-        case ND_KEY_ANNOTATION: {
-            nd_token v;
-            NEXT(&v);
-            rc = read_value(r, &v, NULL, err);
-            break;
+        static const nd_strv odata_type = {ND_ODATA_TYPE_KEY, sizeof ND_ODATA_TYPE_KEY - 1};
+        /* The key to try first: @odata.type leads a document, then the fields in order. */
+        nd_field f = seen ? next : ND_F_COUNT;
+        int rc = (seen >> f) & 1 ? 0
+                                 : reader_member(r, f < ND_F_COUNT ? nd_field_wire[f] : odata_type,
+                                                 &key, &value, err);
+        if (rc < 0) return rc;
+        if (rc == 0) {
+            NEXT(&key);
+            if (key.type == ND_T_END) return ND_OK;
+            if (key.type != ND_T_STR)
+                return decode_fail(err, key.offset, "expected a string key", &key);
+            switch (nd_classify_key(key.s, key.n, &f)) {
+            case ND_KEY_FIELD:
+            case ND_KEY_ODATA_TYPE:
+                /* before the value is read: an escaped key shares the reader's scratch */
+                if (seen & (1u << f)) return duplicate_key(err, &key);
+                NEXT(&value);
+                break;
+            case ND_KEY_ANNOTATION:
+                NEXT(&value);
+                rc = read_value(r, &value, NULL, err);
+                if (rc != ND_OK) return rc;
+                continue;
+            case ND_KEY_EXTRA:
+            default:
+                rc = key_result(sink->vt->extra_key(sink, key.s, key.n, key.ascii), err, &key);
+                if (rc != ND_OK) return rc;
+                NEXT(&value);
+                rc = read_value(r, &value, sink, err);
+                if (rc != ND_OK) return rc;
+                continue;
+            }
         }
-        case ND_KEY_EXTRA:
-        default: {
-            rc = key_result(sink->vt->extra_key(sink, key.s, key.n, key.ascii), err, &key);
-            if (rc != ND_OK) return rc;
-            nd_token v;
-            NEXT(&v);
-            rc = read_value(r, &v, sink, err);
-            break;
-        }
+        seen |= 1u << f;
+        if (f == ND_F_COUNT) {
+            rc = read_odata_type(&value, err);
+        } else {
+            next = f + 1;
+            rc = read_field(r, f, &value, sink, err);
         }
         if (rc != ND_OK) return rc;
     }

@@ -125,13 +125,14 @@ static int read_escape(struct reader *r, nd_error *err)
     return nd_buf_append(&r->scratch, &c, 1) < 0 ? ND_ERR_NOMEM : ND_OK;
 }
 
-static int read_string(struct reader *r, nd_token *t, nd_error *err)
+/* The rest of a string whose bytes start at `start`, from r->i where a scan stopped at a byte
+ * other than the closing quote: an escape, a non-ASCII character, a control character. */
+static int read_string_rest(struct reader *r, nd_token *t, nd_error *err, size_t start)
 {
     const unsigned char *p = r->p;
-    size_t start = ++r->i, run = start;
+    size_t run = start;
     bool ascii = true, escaped = false;
-    for (;;) {
-        r->i = nd_scan_special(p, r->i, r->n, true);
+    for (;; r->i = nd_scan_special(p, r->i, r->n, true)) {
         if (r->i >= r->n) return fail_end(r, err);
         switch (str_class[p[r->i]]) {
         case 1: /* closing quote */
@@ -174,6 +175,21 @@ static int read_string(struct reader *r, nd_token *t, nd_error *err)
         }
         }
     }
+}
+
+/* A string at r->i (its opening quote). Most are plain ASCII: one scan finds their end. */
+ND_INLINE int read_string(struct reader *r, nd_token *t, nd_error *err)
+{
+    size_t start = r->i + 1;
+    r->i = nd_scan_special(r->p, start, r->n, true);
+    if (ND_UNLIKELY(r->i >= r->n || r->p[r->i] != '"')) return read_string_rest(r, t, err, start);
+    t->type = ND_T_STR;
+    t->ascii = true;
+    t->s = (const char *)r->p + start;
+    t->n = r->i - start;
+    t->content_offset = start;
+    r->i++;
+    return ND_OK;
 }
 
 static bool is_digit(unsigned char c)
@@ -356,28 +372,31 @@ ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err)
     return read_string(r, t, err);
 }
 
-ND_INLINE int reader_next_key(struct reader *r, nd_token *t, nd_error *err, nd_strv expected)
+ND_INLINE int reader_member(struct reader *r, nd_strv name, nd_token *key, nd_token *value,
+                            nd_error *err)
 {
-    if (expected.ptr) {
-        struct frame *fr = &r->stack[r->depth - 1];
-        size_t i = r->i;
-        const unsigned char *p = r->p;
-        if (fr->count > 0 && i < r->n && p[i] == ',') i++;
-        if ((fr->count > 0) == (i != r->i) && r->n - i >= expected.len + 2 && p[i] == '"' &&
-            p[i + 1 + expected.len] == '"' &&
-            nd_same_bytes(p + i + 1, expected.ptr, expected.len)) {
-            t->type = ND_T_STR;
-            t->offset = i;
-            t->s = (const char *)p + i + 1;
-            t->n = expected.len;
-            t->ascii = true;
-            t->content_offset = i + 1;
-            r->i = i + expected.len + 2;
-            fr->after_key = true;
-            return ND_OK;
-        }
+    struct frame *fr = &r->stack[r->depth - 1];
+    const unsigned char *p = r->p;
+    size_t i = r->i;
+    if (fr->count > 0) {
+        if (i >= r->n || p[i] != ',') return 0;
+        i++;
     }
-    return reader_next(r, t, err);
+    /* "name": */
+    if (r->n - i < name.len + 3 || p[i] != '"' || p[i + 1 + name.len] != '"' ||
+        p[i + 2 + name.len] != ':' || !nd_same_bytes(p + i + 1, name.ptr, name.len))
+        return 0;
+    key->type = ND_T_STR;
+    key->offset = i;
+    key->s = (const char *)p + i + 1;
+    key->n = name.len;
+    key->ascii = true;
+    key->content_offset = i + 1;
+    r->i = i + name.len + 3;
+    fr->count++;
+    skip_ws(r);
+    int rc = read_value_token(r, value, err);
+    return rc != ND_OK ? rc : 1;
 }
 
 static int reader_finish(struct reader *r, nd_error *err)

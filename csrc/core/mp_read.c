@@ -36,10 +36,10 @@ static int take(struct reader *r, int width, uint64_t *out, nd_error *err)
     return ND_OK;
 }
 
-static int string_body(struct reader *r, nd_token *t, uint64_t len, nd_error *err)
+ND_INLINE int string_body(struct reader *r, nd_token *t, uint64_t len, nd_error *err)
 {
     if (r->n - r->i < len) return fail(err, r->n, "unexpected end of input");
-    size_t bad = nd_utf8_check((const char *)r->p + r->i, (size_t)len, &t->ascii);
+    size_t bad = nd_utf8_check_in((const char *)r->p + r->i, (size_t)len, r->n - r->i, &t->ascii);
     if (bad != len) return fail(err, r->i + bad, "invalid UTF-8 in string");
     t->type = ND_T_STR;
     t->s = (const char *)r->p + r->i;
@@ -206,6 +206,22 @@ static int read_token(struct reader *r, nd_token *t, nd_error *err)
     }
 }
 
+/* read_token with the usual cases, a fixstr or a str 8, inlined. */
+ND_INLINE int read_value_token(struct reader *r, nd_token *t, nd_error *err)
+{
+    unsigned c = r->i < r->n ? r->p[r->i] : 0;
+    if (c >= 0xa0 && c <= 0xbf) {
+        t->offset = r->i++;
+        return string_body(r, t, c & 0x1f, err);
+    }
+    if (c == 0xd9 && r->n - r->i >= 2) {
+        t->offset = r->i;
+        r->i += 2;
+        return string_body(r, t, r->p[r->i - 1], err);
+    }
+    return read_token(r, t, err);
+}
+
 ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err)
 {
     if (r->depth > 0) {
@@ -217,26 +233,26 @@ ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err)
         }
         r->left[r->depth - 1]--;
     }
-    return read_token(r, t, err);
+    return read_value_token(r, t, err);
 }
 
-ND_INLINE int reader_next_key(struct reader *r, nd_token *t, nd_error *err, nd_strv expected)
+ND_INLINE int reader_member(struct reader *r, nd_strv name, nd_token *key, nd_token *value,
+                            nd_error *err)
 {
     size_t i = r->i;
-    if (expected.ptr && expected.len < 32 && r->left[r->depth - 1] > 0 && r->n - i > expected.len &&
-        r->p[i] == (0xa0 | expected.len) &&
-        nd_same_bytes(r->p + i + 1, expected.ptr, expected.len)) {
-        r->left[r->depth - 1]--;
-        t->type = ND_T_STR;
-        t->offset = i;
-        t->s = (const char *)r->p + i + 1;
-        t->n = expected.len;
-        t->ascii = true;
-        t->content_offset = i + 1;
-        r->i = i + 1 + expected.len;
-        return ND_OK;
-    }
-    return reader_next(r, t, err);
+    if (r->left[r->depth - 1] < 2 || r->n - i <= name.len || r->p[i] != (0xa0 | name.len) ||
+        !nd_same_bytes(r->p + i + 1, name.ptr, name.len))
+        return 0;
+    r->left[r->depth - 1] -= 2;
+    key->type = ND_T_STR;
+    key->offset = i;
+    key->s = (const char *)r->p + i + 1;
+    key->n = name.len;
+    key->ascii = true;
+    key->content_offset = i + 1;
+    r->i = i + 1 + name.len;
+    int rc = read_value_token(r, value, err);
+    return rc != ND_OK ? rc : 1;
 }
 
 static int reader_finish(struct reader *r, nd_error *err)

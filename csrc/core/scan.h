@@ -29,9 +29,40 @@ static inline bool nd_special_byte(unsigned char c, bool high)
     return c == '"' || c == '\\' || c < 0x20 || (high && c >= 0x80);
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* A bit per special byte of p[0:16]. */
+ND_INLINE unsigned nd_special_mask16(const unsigned char *p, bool high)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i m =
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    /* As signed bytes, control characters and bytes >= 0x80 are exactly those below 0x20; as
+     * unsigned, control characters are those equal to their minimum with 0x1F. */
+    __m128i low = high ? _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))
+                       : _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(m, low));
+}
+#endif
+
 /* Index of the first special byte in p[i:n], or n. */
 static inline size_t nd_scan_special(const unsigned char *p, size_t i, size_t n, bool high)
 {
+#if defined(__SSE2__)
+    if (n - i >= 16) {
+        unsigned m;
+        while (n - i >= 16) {
+            if ((m = nd_special_mask16(p + i, high))) return i + (size_t)__builtin_ctz(m);
+            i += 16;
+        }
+        if (i == n) return n;
+        /* The last block overlaps bytes already found clean, so its first special byte, if
+         * any, lies at or after i. */
+        m = nd_special_mask16(p + n - 16, high);
+        return m ? n - 16 + (size_t)__builtin_ctz(m) : n;
+    }
+#endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&                        \
     (defined(__GNUC__) || defined(__clang__))
     if (n - i >= 8) {
@@ -42,8 +73,6 @@ static inline size_t nd_scan_special(const unsigned char *p, size_t i, size_t n,
             i += 8;
         }
         if (i == n) return n;
-        /* The last word overlaps bytes already found clean, so its first special byte, if
-         * any, lies at or after i. */
         memcpy(&w, p + n - 8, 8);
         m = nd_special_bytes(w, high);
         return m ? n - 8 + ((size_t)__builtin_ctzll(m) >> 3) : n;

@@ -37,32 +37,57 @@ static inline size_t nd_utf8_seq(const unsigned char *p, size_t avail)
     return len;
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* Index of the first byte >= 0x80 in p[0:n], or n; p[0:avail] may be read, avail >= n. */
+ND_INLINE size_t nd_ascii_prefix(const unsigned char *p, size_t n, size_t avail)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    if (n < 16 && avail >= 16) { /* a short string inside a longer input: one load */
+        unsigned m =
+            (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)p)) & ((1u << n) - 1);
+        return m ? (size_t)__builtin_ctz(m) : n;
+    }
+    for (; n - i >= 16; i += 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(p + i)));
+        if (m) return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; n - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ULL) break;
+    }
+    while (i < n && p[i] < 0x80)
+        i++;
+    return i;
+}
+
 /* Offset of the first invalid byte of s[0:n], or n when all of it is valid; *ascii tells
- * whether every byte is below 0x80. */
-static inline size_t nd_utf8_check(const char *s, size_t n, bool *ascii)
+ * whether every byte is below 0x80. s[0:avail] may be read, avail >= n. */
+static inline size_t nd_utf8_check_in(const char *s, size_t n, size_t avail, bool *ascii)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    *ascii = true;
+    size_t i = nd_ascii_prefix(p, n, avail);
+    *ascii = i == n;
     while (i < n) {
-        if (n - i >= 8) { /* eight ASCII bytes at a time */
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            if (!(w & 0x8080808080808080ULL)) {
-                i += 8;
-                continue;
-            }
-        }
         if (p[i] < 0x80) {
-            i++;
+            i += nd_ascii_prefix(p + i, n - i, avail - i);
             continue;
         }
-        *ascii = false;
         size_t len = nd_utf8_seq(p + i, n - i);
         if (!len) return i;
         i += len;
     }
     return n;
+}
+
+static inline size_t nd_utf8_check(const char *s, size_t n, bool *ascii)
+{
+    return nd_utf8_check_in(s, n, n, ascii);
 }
 
 /* Writes code point cp (valid, not a surrogate) as UTF-8; returns the length. */
