@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Instructions per operation, ndes and msgspec, by valgrind's callgrind: repeatable where wall
 # times are not. Each figure is (run of N calls - run of N calls to len()) / N, the same
-# contenders and data as bench/run.py.  Usage: bench/callgrind.sh [N]
+# contenders and data as bench/run.py; batches (10,000 connectors) are run N/1000 times.
+# Usage: bench/callgrind.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")"
 n=${1:-20000}
 py=${PYTHON:-../.venv/bin/python}
 count() {
-  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$py" ops.py "$1" "$2" "$n" 2>&1 |
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$py" ops.py "$1" "$2" "${3:-$n}" 2>&1 |
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 for lib in ndes msgspec; do
   base=$(count "$lib" base)
-  for op in encode decode msgpack-decode construct; do
+  for op in encode decode decode-read msgpack-decode construct; do
     total=$(count "$lib" "$op")
     echo "$lib $op: $(( (total - base) / n )) instructions"
+  done
+  base_batch=$(count "$lib" base $((n / 1000)))
+  for op in batch-encode batch-decode; do
+    total=$(count "$lib" "$op" $((n / 1000)))
+    echo "$lib $op: $(( (total - base_batch) / (n / 1000) )) instructions per batch"
   done
 done

@@ -78,6 +78,24 @@ def dataclass_wire(c: DataclassConnector) -> dict:
     }
 
 
+READ_ALL = "json decode, then read every field"
+
+
+def read_all(c: Any) -> tuple:
+    """Every field of a decoded connector, as a program that uses them all reads them (ndes makes
+    its strs and datetimes on first read; the others at decode)."""
+    return (
+        c.id,
+        c.last_connection_date_time,
+        c.state,
+        c.display_name,
+        c.enrolled_date_time,
+        c.machine_name,
+        c.connector_version,
+        c.role_scope_tag_ids,
+    )
+
+
 def typed_fields(f: dict) -> dict:
     return dict(f, state=State(f["state"]))
 
@@ -104,6 +122,7 @@ def ndes_ops() -> dict[str, Op]:
         ),
         "json encode": lambda: c.to_json(),
         "json decode": lambda: N.from_json(js),
+        READ_ALL: lambda: read_all(N.from_json(js)),
         "msgpack encode": lambda: c.to_msgpack(),
         "msgpack decode": lambda: N.from_msgpack(mp),
         "batch json encode": lambda: N.to_json_array(batch),
@@ -152,6 +171,7 @@ def msgspec_ops() -> dict[str, Op]:
         ),
         "json encode": lambda: je.encode(s),
         "json decode": lambda: jd.decode(js),
+        READ_ALL: lambda: read_all(jd.decode(js)),
         "msgpack encode": lambda: me.encode(s),
         "msgpack decode": lambda: md.decode(mp),
         "batch json encode": lambda: je.encode(batch),
@@ -169,6 +189,7 @@ def orjson_ops() -> dict[str, Op]:
     return {
         "json encode": lambda: orjson.dumps(dataclass_wire(c)),
         "json decode": lambda: dataclass_from_wire(orjson.loads(js)),
+        READ_ALL: lambda: read_all(dataclass_from_wire(orjson.loads(js))),
         "batch json encode": lambda: orjson.dumps([dataclass_wire(x) for x in batch]),
         "batch json decode": lambda: [dataclass_from_wire(d) for d in orjson.loads(bjs)],
     }
@@ -222,6 +243,7 @@ def pydantic_ops() -> dict[str, Op]:
         ),
         "json encode": lambda: m.model_dump_json(by_alias=True, exclude_none=True),
         "json decode": lambda: Connector.model_validate_json(js),
+        READ_ALL: lambda: read_all(Connector.model_validate_json(js)),
     }
 
 

@@ -1,7 +1,8 @@
 """Runs one operation N times, for counting instructions under callgrind (bench/callgrind.sh).
 
 python bench/ops.py LIBRARY OP N      LIBRARY: ndes | msgspec;  OP: base | encode | decode |
-                                      msgpack-decode | construct  ("base" calls len())
+                                      decode-read | msgpack-decode | construct | batch-encode |
+                                      batch-decode  ("base" calls len(); a batch is 10,000)
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from contenders import msgspec_ops, ndes_ops  # noqa: E402
+from contenders import READ_ALL, msgspec_ops, ndes_ops  # noqa: E402
 
 library, op, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 ops = ndes_ops() if library == "ndes" else msgspec_ops()
@@ -20,8 +21,11 @@ f = {
     "base": lambda: len(data),
     "encode": ops["json encode"],
     "decode": ops["json decode"],
+    "decode-read": ops[READ_ALL],
     "msgpack-decode": ops["msgpack decode"],
     "construct": ops["construct"],
+    "batch-encode": ops["batch json encode"],
+    "batch-decode": ops["batch json decode"],
 }[op]
 for _ in range(n):
     f()

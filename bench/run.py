@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from contenders import CONTENDERS, connector_fields, wire_dict  # noqa: E402
+from contenders import CONTENDERS, connector_fields, read_all, wire_dict  # noqa: E402
 from data import BATCH  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -232,9 +232,17 @@ def memory() -> dict[str, dict[str, float]]:
         tracemalloc.start()
         result = decode()
         current, peak = tracemalloc.get_traced_memory()
+        for c in result:
+            read_all(c)
+        gc.collect()
+        after_reading = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
         assert len(result) == BATCH
-        out[name] = {"per connector": current / BATCH, "peak": peak}
+        out[name] = {
+            "per connector": current / BATCH,
+            "per connector, every field read": after_reading / BATCH,
+            "peak": peak,
+        }
         del result
     kiota = _kiota_memory(data)
     if kiota:

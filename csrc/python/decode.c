@@ -8,33 +8,48 @@ typedef struct {
     PyTypeObject *type;
     PyObject *items;                   /* arrays of connectors: the list being built */
     Connector *c;                      /* the connector being filled */
+    TextBuilder text;                  /* the text of its str fields, until it is complete */
     PyObject *extra_key;               /* the additional property whose value comes next */
     PyObject *stack[ND_MAX_DEPTH];     /* open containers of additional data (owned) */
     PyObject *stack_key[ND_MAX_DEPTH]; /* per open dict: the key whose value comes next */
     int depth;
 } Builder;
 
-static PyObject *make_str(const char *p, size_t n, bool ascii)
+/* The text buffer starts on the decoder's stack and moves to the heap (owner set) to grow. */
+static int text_grow(nd_buf *b, size_t extra)
 {
-    if (ascii) {
-        PyObject *s = PyUnicode_New((Py_ssize_t)n, 127);
-        if (s) memcpy(PyUnicode_DATA(s), p, n);
-        return s;
+    size_t want = b->len + extra, cap = b->cap * 2 > want ? b->cap * 2 : want;
+    char *p = b->owner ? PyMem_Realloc(b->data, cap) : PyMem_Malloc(cap);
+    if (!p) {
+        PyErr_NoMemory();
+        return -1;
     }
-    return PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
+    if (!b->owner) memcpy(p, b->data, b->len);
+    b->data = b->owner = p;
+    b->cap = cap;
+    return 0;
 }
 
+/* A str field's value or a tag goes into the text; one too large for it is made at once. */
 static int on_str(nd_sink *s, nd_field f, const char *p, size_t n, bool ascii)
 {
     Builder *bd = (Builder *)s;
-    PyObject *v = make_str(p, n, ascii);
+    Connector *c = bd->c;
+    bool item = f == ND_F_ROLE_SCOPE_TAG_IDS;
+    if (!item || (bd->text.head.pending >> f) & 1) {
+        int r = item ? text_add_item(&bd->text, f, p, n, ascii)
+                     : text_add_str(&bd->text, f, p, n, ascii);
+        if (r <= 0) return r;
+        if (item && text_settle(&bd->text, c, f) < 0) return -1;
+    }
+    PyObject *v = text_to_str(p, n, ascii);
     if (!v) return -1;
-    if (f == ND_F_ROLE_SCOPE_TAG_IDS) {
-        int r = PyList_Append(bd->c->role_scope_tag_ids, v);
+    if (item) {
+        int r = PyList_Append(c->role_scope_tag_ids, v);
         Py_DECREF(v);
         return r;
     }
-    Py_XSETREF(*obj_slot(bd->c, f), v);
+    Py_XSETREF(*obj_slot(c, f), v);
     return 0;
 }
 
@@ -45,6 +60,7 @@ static int on_null(nd_sink *s, nd_field f)
         dt_slot(bd->c, f)->present = 0;
     else
         Py_CLEAR(*obj_slot(bd->c, f));
+    text_forget(&bd->text, f);
     return 0;
 }
 
@@ -57,7 +73,7 @@ static int on_datetime(nd_sink *s, nd_field f, const nd_datetime *dt)
 static int on_state(nd_sink *s, nd_state st, const char *raw, size_t n, bool ascii)
 {
     Builder *bd = (Builder *)s;
-    PyObject *v = st == ND_STATE_UNKNOWN    ? make_str(raw, n, ascii)
+    PyObject *v = st == ND_STATE_UNKNOWN    ? text_to_str(raw, n, ascii)
                   : load_states(bd->st) < 0 ? NULL
                                             : Py_NewRef(bd->st->state_members[st]);
     if (!v) return -1;
@@ -68,16 +84,16 @@ static int on_state(nd_sink *s, nd_state st, const char *raw, size_t n, bool asc
 static int on_list_begin(nd_sink *s, nd_field f, size_t hint)
 {
     (void)hint;
-    PyObject *list = PyList_New(0);
-    if (!list) return -1;
-    Py_XSETREF(*obj_slot(((Builder *)s)->c, f), list);
+    Builder *bd = (Builder *)s;
+    Py_CLEAR(*obj_slot(bd->c, f));
+    text_begin_list(&bd->text, f);
     return 0;
 }
 
 /* A key of a dict being built: its str, or ND_SINK_DUPLICATE when the dict has it already. */
 static int new_key(PyObject *dict, const char *p, size_t n, bool ascii, PyObject **out)
 {
-    PyObject *key = make_str(p, n, ascii);
+    PyObject *key = text_to_str(p, n, ascii);
     if (!key) return -1;
     int has = PyDict_Contains(dict, key);
     if (has != 0) {
@@ -134,7 +150,7 @@ static int v_float(nd_sink *s, double v)
 }
 static int v_str(nd_sink *s, const char *p, size_t n, bool ascii)
 {
-    return place((Builder *)s, make_str(p, n, ascii));
+    return place((Builder *)s, text_to_str(p, n, ascii));
 }
 
 /* Number texts come from the JSON grammar; they are copied to be NUL-terminated. */
@@ -218,6 +234,8 @@ static int item_begin(nd_sink *s, size_t index)
     (void)index;
     Builder *bd = (Builder *)s;
     bd->c = connector_alloc(bd->type);
+    bd->text.buf.len = 0;
+    bd->text.head.pending = 0;
     return bd->c ? 0 : -1;
 }
 
@@ -225,6 +243,7 @@ static int item_end(nd_sink *s, size_t index)
 {
     (void)index;
     Builder *bd = (Builder *)s;
+    if (text_attach(&bd->text, bd->c) < 0) return -1;
     int r = PyList_Append(bd->items, (PyObject *)bd->c);
     Py_CLEAR(bd->c);
     return r;
@@ -294,6 +313,9 @@ static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, boo
     bd.c = NULL;
     bd.extra_key = NULL;
     bd.depth = 0;
+    char text[512];
+    bd.text.buf = (nd_buf){text, 0, sizeof text, text_grow, NULL};
+    bd.text.head.pending = 0;
     if (as_list)
         bd.items = PyList_New(0);
     else
@@ -310,6 +332,8 @@ static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, boo
             ? (as_list ? nd_json_read_connectors : nd_json_read_connector)(p, n, &bd.base, &err)
             : (as_list ? nd_mp_read_connectors : nd_mp_read_connector)(p, n, &bd.base, &err);
     PyBuffer_Release(&view);
+    if (rc == ND_OK && !as_list && text_attach(&bd.text, bd.c) < 0) rc = ND_ERR_CALLBACK;
+    if (bd.text.buf.owner) PyMem_Free(bd.text.buf.owner);
     while (bd.depth > 0)
         close_container(&bd.base);
     Py_XDECREF(bd.extra_key);

@@ -75,8 +75,13 @@ static int write_extras(void *ctx, nd_buf *b)
 }
 
 /* A view of one str field; its UTF-8 was checked when it was set. */
-static int str_view(ModState *st, PyObject *s, nd_strv *out, nd_field f)
+static int str_view(ModState *st, Connector *c, nd_field f, nd_strv *out)
 {
+    if (is_pending(c, f)) {
+        *out = pending_str(c, f);
+        return 0;
+    }
+    PyObject *s = *obj_slot(c, f);
     if (!s) {
         out->ptr = NULL;
         return 0;
@@ -94,18 +99,25 @@ static int write_connector(ModState *st, Connector *c, ValueFormat fmt, nd_buf *
 {
     nd_connector_view v;
     nd_strv stack_tags[STACK_TAGS], *tags = stack_tags;
-    if (str_view(st, c->id, &v.id, ND_F_ID) < 0 ||
-        str_view(st, c->state, &v.state, ND_F_STATE) < 0 ||
-        str_view(st, c->display_name, &v.display_name, ND_F_DISPLAY_NAME) < 0 ||
-        str_view(st, c->machine_name, &v.machine_name, ND_F_MACHINE_NAME) < 0 ||
-        str_view(st, c->connector_version, &v.connector_version, ND_F_CONNECTOR_VERSION) < 0)
+    if (str_view(st, c, ND_F_ID, &v.id) < 0 || str_view(st, c, ND_F_STATE, &v.state) < 0 ||
+        str_view(st, c, ND_F_DISPLAY_NAME, &v.display_name) < 0 ||
+        str_view(st, c, ND_F_MACHINE_NAME, &v.machine_name) < 0 ||
+        str_view(st, c, ND_F_CONNECTOR_VERSION, &v.connector_version) < 0)
         return -1;
     v.last_connection = c->last_connection;
     v.enrolled = c->enrolled;
-    v.has_role_tags = c->role_scope_tag_ids != NULL;
+    v.has_role_tags = c->role_scope_tag_ids != NULL || is_pending(c, ND_F_ROLE_SCOPE_TAG_IDS);
     v.n_role_tags = 0;
     int rc = -1;
-    if (v.has_role_tags) {
+    if (is_pending(c, ND_F_ROLE_SCOPE_TAG_IDS)) {
+        size_t n = pending_count(c, ND_F_ROLE_SCOPE_TAG_IDS);
+        if (n > STACK_TAGS && !(tags = PyMem_Malloc(sizeof *tags * n))) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        pending_tags(c, tags);
+        v.n_role_tags = n;
+    } else if (v.has_role_tags) {
         /* The list may have been changed in place since it was set: check its items again. */
         PyObject *list = c->role_scope_tag_ids;
         Py_ssize_t n = PyList_GET_SIZE(list);
@@ -227,6 +239,7 @@ static PyObject *datetime_text(const nd_datetime *dt)
 PyObject *connector_to_dict(Connector *c)
 {
     ModState *st = state_of((PyObject *)c);
+    if (pending_make_all(c) < 0) return NULL;
     PyObject *d = Py_BuildValue("{ss}", ND_ODATA_TYPE_KEY, ND_ODATA_TYPE);
     if (!d) return NULL;
     for (int i = 0; i < ND_F_COUNT; i++) {

@@ -40,6 +40,10 @@ PyObject *raise_decode(ModState *st, const char *reason, size_t offset)
 const char *str_item_utf8(ModState *st, PyObject *item, Py_ssize_t *n, nd_field f, Py_ssize_t i)
 {
     if (ND_LIKELY(PyUnicode_Check(item))) {
+        if (ND_LIKELY(PyUnicode_IS_COMPACT_ASCII(item))) {
+            *n = PyUnicode_GET_LENGTH(item);
+            return (const char *)PyUnicode_DATA(item);
+        }
         const char *p = PyUnicode_AsUTF8AndSize(item, n);
         if (ND_LIKELY(p != NULL)) return p;
         PyErr_Clear();
@@ -53,7 +57,7 @@ const char *str_item_utf8(ModState *st, PyObject *item, Py_ssize_t *n, nd_field 
     return utf8_of(st, item, n, name); /* raises the lone-surrogate ValidationError */
 }
 
-const char *utf8_of(ModState *st, PyObject *s, Py_ssize_t *n, const char *field)
+const char *utf8_of_any(ModState *st, PyObject *s, Py_ssize_t *n, const char *field)
 {
     const char *p = PyUnicode_AsUTF8AndSize(s, n);
     if (ND_LIKELY(p != NULL)) return p;

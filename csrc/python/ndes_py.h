@@ -18,12 +18,24 @@ typedef struct {
     PyObject *tz_cache;       /* offset in minutes -> datetime.timezone */
 } ModState;
 
+/* Decoded text not yet made into objects (pending.c): a bit per field still pending, and its
+ * span of the text that follows. */
+typedef struct {
+    uint32_t off, len;
+} Span;
+typedef struct {
+    uint16_t pending, ascii;
+    Span span[ND_F_COUNT];
+    char text[];
+} TextBlock;
+
 typedef struct {
     PyObject_HEAD PyObject *id, *display_name, *machine_name, *connector_version; /* str or NULL */
     PyObject *state;              /* a NdesConnectorState member, a str the server sent, or NULL */
     PyObject *role_scope_tag_ids; /* list or NULL */
     PyObject *additional_data;    /* dict or NULL (reads as an empty dict) */
     nd_datetime last_connection, enrolled;
+    TextBlock *text; /* owned, or NULL when no field is pending */
 } Connector;
 
 int load_states_slow(ModState *st);
@@ -67,12 +79,50 @@ static inline nd_datetime *dt_slot(Connector *c, nd_field f)
     return f == ND_F_LAST_CONNECTION ? &c->last_connection : &c->enrolled;
 }
 
+/* pending.c: decoded strings kept as UTF-8 until first read. */
+PyObject *text_to_str(const char *p, size_t n, bool ascii);
+static inline bool is_pending(const Connector *c, nd_field f)
+{
+    return c->text && (c->text->pending >> f) & 1;
+}
+int pending_make(Connector *c, nd_field f); /* makes the field's object: 0 or -1 */
+int pending_make_all(Connector *c);
+void pending_drop(Connector *c, nd_field f); /* the field was set otherwise */
+nd_strv pending_str(const Connector *c, nd_field f);
+size_t pending_count(const Connector *c, nd_field f); /* items of the pending tag list */
+void pending_tags(const Connector *c, nd_strv *out);  /* fills pending_count() views */
+
+/* A connector's text while it is decoded, in the decoder's buffer. */
+typedef struct {
+    nd_buf buf;
+    TextBlock head; /* only its pending, ascii and span are used */
+} TextBuilder;
+/* Each 0; 1 when the text would outgrow a Span (the caller makes the object at once instead);
+ * -1 when out of memory. */
+int text_add_str(TextBuilder *tb, nd_field f, const char *p, size_t n, bool ascii);
+void text_begin_list(TextBuilder *tb, nd_field f);
+int text_add_item(TextBuilder *tb, nd_field f, const char *p, size_t n, bool ascii);
+static inline void text_forget(TextBuilder *tb, nd_field f) /* f is set otherwise */
+{
+    tb->head.pending &= (uint16_t) ~(1u << f);
+}
+int text_settle(TextBuilder *tb, Connector *c, nd_field f); /* makes f's object now */
+int text_attach(TextBuilder *tb, Connector *c); /* gives c its block of the text: 0 or -1 */
+
 /* errors.c */
 PyObject *raise_validation(ModState *st, const char *field, const char *fmt, ...);
 PyObject *raise_validation_obj(ModState *st, PyObject *field, PyObject *reason);
 PyObject *raise_decode(ModState *st, const char *reason, size_t offset);
 /* A str's UTF-8, or NULL with a ValidationError naming `field` (lone surrogates). */
-const char *utf8_of(ModState *st, PyObject *s, Py_ssize_t *n, const char *field);
+const char *utf8_of_any(ModState *st, PyObject *s, Py_ssize_t *n, const char *field);
+static inline const char *utf8_of(ModState *st, PyObject *s, Py_ssize_t *n, const char *field)
+{
+    if (ND_LIKELY(PyUnicode_IS_COMPACT_ASCII(s))) { /* its bytes are its UTF-8 */
+        *n = PyUnicode_GET_LENGTH(s);
+        return (const char *)PyUnicode_DATA(s);
+    }
+    return utf8_of_any(st, s, n, field);
+}
 
 /* The UTF-8 of item i of a list field, or NULL with a ValidationError naming field[i]. */
 const char *str_item_utf8(ModState *st, PyObject *item, Py_ssize_t *n, nd_field f, Py_ssize_t i);
