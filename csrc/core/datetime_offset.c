@@ -27,18 +27,23 @@ const char *nd_datetime_check(const nd_datetime *dt)
     return NULL;
 }
 
+/* "00" to "99": two digits with one copy. */
+static const char pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
 static char *put2(char *p, unsigned v)
 {
-    p[0] = (char)('0' + v / 10);
-    p[1] = (char)('0' + v % 10);
+    memcpy(p, pairs + 2 * v, 2);
     return p + 2;
 }
 
 size_t nd_datetime_format(const nd_datetime *dt, char *out)
 {
     char *p = out;
-    p = put2(p, dt->year / 100);
-    p = put2(p, dt->year % 100);
+    p = put2(p, dt->year / 100u);
+    p = put2(p, dt->year % 100u);
     *p++ = '-';
     p = put2(p, dt->month);
     *p++ = '-';
@@ -52,11 +57,9 @@ size_t nd_datetime_format(const nd_datetime *dt, char *out)
     if (dt->usec) {
         uint32_t u = dt->usec;
         *p++ = '.';
-        for (int i = 5; i >= 0; i--) {
-            p[i] = (char)('0' + u % 10);
-            u /= 10;
-        }
-        p += 6;
+        p = put2(p, u / 10000);
+        p = put2(p, u / 100 % 100);
+        p = put2(p, u % 100);
     }
     if (dt->offset_min == 0) {
         *p++ = 'Z';
