@@ -320,6 +320,20 @@ static PyType_Slot connector_slots[] = {
     {0, NULL},
 };
 
+int bind_class_methods(PyTypeObject *type, PyObject *module)
+{
+    /* The type cannot be subclassed, so the class is always this one. */
+    for (PyMethodDef *def = connector_methods; def->ml_name; def++) {
+        if (!(def->ml_flags & METH_CLASS)) continue;
+        PyObject *f = PyCMethod_New(def, (PyObject *)type, module, NULL);
+        int r = f ? PyDict_SetItemString(type->tp_dict, def->ml_name, f) : -1;
+        Py_XDECREF(f);
+        if (r < 0) return -1;
+    }
+    PyType_Modified(type);
+    return 0;
+}
+
 PyType_Spec connector_spec = {
     .name = "ndes.NdesConnector",
     .basicsize = sizeof(Connector),

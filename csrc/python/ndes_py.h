@@ -162,5 +162,8 @@ PyObject *connector_from_dict(PyTypeObject *type, PyObject *d);
 extern PyType_Spec connector_spec;
 vectorcallfunc connector_vectorcall_fn(void);
 Connector *connector_alloc(PyTypeObject *type);
+/* Replaces the type's class methods by functions bound to it once, so that a call such as
+ * NdesConnector.from_json(data) does not make a bound method object each time. */
+int bind_class_methods(PyTypeObject *type, PyObject *module);
 
 #endif
