@@ -47,7 +47,7 @@ ND_INLINE unsigned nd_special_mask16(const unsigned char *p, bool high)
 #endif
 
 /* Index of the first special byte in p[i:n], or n. */
-static inline size_t nd_scan_special(const unsigned char *p, size_t i, size_t n, bool high)
+ND_INLINE size_t nd_scan_special(const unsigned char *p, size_t i, size_t n, bool high)
 {
 #if defined(__SSE2__)
     if (n - i >= 16) {

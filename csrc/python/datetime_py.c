@@ -16,11 +16,14 @@ static int datetime_api(void)
 static PyObject *timezone_for(ModState *st, int offset_min)
 {
     if (offset_min == 0) return Py_NewRef(PyDateTime_TimeZone_UTC);
+    if (st->tz_last && st->tz_last_offset == offset_min) return Py_NewRef(st->tz_last);
     PyObject *key = PyLong_FromLong(offset_min);
     if (!key) return NULL;
     PyObject *tz = PyDict_GetItemWithError(st->tz_cache, key);
     if (tz) {
         Py_DECREF(key);
+        st->tz_last = tz;
+        st->tz_last_offset = offset_min;
         return Py_NewRef(tz);
     }
     if (PyErr_Occurred()) {

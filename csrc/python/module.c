@@ -92,6 +92,7 @@ static int core_clear(PyObject *module)
         Py_CLEAR(st->state_members[i]);
     Py_CLEAR(st->ValidationError);
     Py_CLEAR(st->DecodeError);
+    st->tz_last = NULL;
     Py_CLEAR(st->tz_cache);
     for (int k = 0; k <= ND_F_COUNT; k++)
         Py_CLEAR(st->keyword_names[k]);

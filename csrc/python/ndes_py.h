@@ -16,6 +16,8 @@ typedef struct {
     PyObject *keyword_names[ND_F_COUNT + 1];
     PyObject *utcoffset_name; /* "utcoffset", interned */
     PyObject *tz_cache;       /* offset in minutes -> datetime.timezone */
+    PyObject *tz_last;        /* the one found last (borrowed from tz_cache), or NULL */
+    int tz_last_offset;
 } ModState;
 
 /* Decoded text not yet made into objects (pending.c): a bit per field still pending, and its
