@@ -79,6 +79,7 @@ def dataclass_wire(c: DataclassConnector) -> dict:
 
 
 READ_ALL = "json decode, then read every field"
+BATCH_READ_ALL = "batch json decode, then read every field"
 
 
 def read_all(c: Any) -> tuple:
@@ -127,6 +128,7 @@ def ndes_ops() -> dict[str, Op]:
         "msgpack decode": lambda: N.from_msgpack(mp),
         "batch json encode": lambda: N.to_json_array(batch),
         "batch json decode": lambda: N.from_json_array(batch_js),
+        BATCH_READ_ALL: lambda: [read_all(x) for x in N.from_json_array(batch_js)],
         "floor (copy of the JSON bytes)": lambda: bytes(bytearray(js)),
     }
 
@@ -176,6 +178,7 @@ def msgspec_ops() -> dict[str, Op]:
         "msgpack decode": lambda: md.decode(mp),
         "batch json encode": lambda: je.encode(batch),
         "batch json decode": lambda: bjd.decode(bjs),
+        BATCH_READ_ALL: lambda: [read_all(x) for x in bjd.decode(bjs)],
     }
 
 
@@ -192,6 +195,7 @@ def orjson_ops() -> dict[str, Op]:
         READ_ALL: lambda: read_all(dataclass_from_wire(orjson.loads(js))),
         "batch json encode": lambda: orjson.dumps([dataclass_wire(x) for x in batch]),
         "batch json decode": lambda: [dataclass_from_wire(d) for d in orjson.loads(bjs)],
+        BATCH_READ_ALL: lambda: [read_all(dataclass_from_wire(d)) for d in orjson.loads(bjs)],
     }
 
 

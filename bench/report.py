@@ -12,6 +12,7 @@ ORDER = [
     "msgpack decode",
     "batch json encode",
     "batch json decode",
+    "batch json decode, then read every field",
     "construct",
 ]
 
@@ -108,7 +109,9 @@ def write_report(
         "|---|---|---:|",
     ]
     for name, ms in imports.items():
-        lines.append(f"| import (wall, fresh process, less an empty one) | {name} | {ms:.1f} ms |")
+        lines.append(
+            f"| import (`-X importtime`, fresh process, imports an empty one lacks) | {name} | {ms:.1f} ms |"
+        )
     for name, us in cpu.items():
         lines.append(
             f"| client CPU per create, emulator in another process | {name} | {us:,.0f} µs |"

@@ -88,22 +88,39 @@ def time_operations() -> dict[str, dict[str, float]]:
 
 
 def import_times(runs: int) -> dict[str, float]:
-    """Median wall ms of a fresh interpreter importing each, less one importing nothing."""
+    """Median ms a fresh interpreter spends importing each, by `-X importtime`: the cumulative
+    time of the top-level imports the statement adds to an empty interpreter's (wall clocks of
+    whole processes differ by more than ndes's import takes)."""
     cases = {
-        "": "pass",
         "ndes": "import ndes",
         "msgraph-beta-sdk": "from msgraph_beta import GraphServiceClient",
     }
-    walls: dict[str, list[float]] = {k: [] for k in cases}
+
+    def top_level(code: str, cwd: str) -> dict[str, int] | None:
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", code], cwd=cwd, capture_output=True
+        )
+        if done.returncode != 0:
+            return None
+        out = {}
+        for line in done.stderr.decode().splitlines():
+            parts = line.split("|")
+            if line.startswith("import time:") and len(parts) == 3 and parts[1].strip().isdigit():
+                name = parts[2].rstrip()
+                if not name.startswith("  "):  # nested imports are inside their parent's time
+                    out[name.strip()] = int(parts[1])
+        return out
+
+    ms: dict[str, list[float]] = {k: [] for k in cases}
     with tempfile.TemporaryDirectory() as cwd:
         for _ in range(runs):
+            empty = top_level("pass", cwd) or {}
             for key, code in cases.items():
-                start = time.perf_counter()
-                done = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True)
-                if done.returncode == 0:
-                    walls[key].append((time.perf_counter() - start) * 1000)
-    base = statistics.median(walls.pop(""))
-    return {k: statistics.median(v) - base for k, v in walls.items() if v}
+                found = top_level(code, cwd)
+                if found is not None:
+                    added = sum(us for name, us in found.items() if name not in empty)
+                    ms[key].append(added / 1000)
+    return {k: statistics.median(v) for k, v in ms.items() if v}
 
 
 def free_port() -> int:

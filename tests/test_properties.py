@@ -152,3 +152,33 @@ def test_random_bytes_decode_or_raise_decode_error(data):
             assert isinstance(decode(data), NdesConnector)
         except DecodeError:
             pass
+
+
+STR_FIELDS = ("id", "display_name", "machine_name", "connector_version", "role_scope_tag_ids")
+
+
+@given(
+    connectors,
+    st.sampled_from(["json", "msgpack"]),
+    st.lists(st.tuples(st.sampled_from(STR_FIELDS), st.booleans()), max_size=8),
+    text,
+)
+def test_decoded_strings_read_and_set_in_any_order(c, fmt, steps, new):
+    """Decoded strings wait as UTF-8 until read: reads and sets in any order see and write
+    exactly what an eagerly built connector would."""
+    back = (
+        NdesConnector.from_json(c.to_json())
+        if fmt == "json"
+        else NdesConnector.from_msgpack(c.to_msgpack())
+    )
+    want = NdesConnector.from_dict(c.to_dict())
+    for name, is_set in steps:
+        if is_set:
+            value = [new] if name == "role_scope_tag_ids" else new
+            setattr(back, name, value)
+            setattr(want, name, value)
+        else:
+            assert getattr(back, name) == getattr(want, name)
+        assert back.to_msgpack() == want.to_msgpack()
+    assert back.to_json() == want.to_json()
+    assert back == want
