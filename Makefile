@@ -50,11 +50,15 @@ wheel-check: system-deps $(PY)
 	build/wheel-venv/bin/pip install -q "$$(ls dist/ndes-*.whl)[test]"
 	cd build && wheel-venv/bin/pytest -q -p no:cacheprovider ../tests
 
-# The whole pytest suite against an extension built with ASan and UBSan. The interpreter is not
+# The C tests and the corpus replay, then the whole pytest suite, against builds with ASan and
+# UBSan. For the pytest suite the interpreter is not
 # instrumented, so the ASan runtime is preloaded; leaks are checked by test_leaks.py and
 # `make memcheck` instead of at exit, where CPython's own allocations would drown ours.
 ASAN_STAGE := build/asan-stage
 test-asan: install
+	$(VENV)/bin/cmake -S . -B build/ctest-asan -G Ninja -DNDES_BUILD_TESTS=ON -DNDES_SANITIZE=ON >/dev/null
+	$(VENV)/bin/cmake --build build/ctest-asan
+	cd build/ctest-asan && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ../../$(VENV)/bin/ctest --output-on-failure
 	$(VENV)/bin/cmake -S . -B build/asan -G Ninja -DNDES_BUILD_PYTHON=ON -DNDES_SANITIZE=ON \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 	$(VENV)/bin/cmake --build build/asan

@@ -12,21 +12,73 @@ static const char escape_of[256] = {
     0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   '\\',
 };
 
-int nd_json_write_str(nd_buf *b, const char *s, size_t n)
+/* Copies s[0:n] to d, a word at a time, and returns the index of the first byte that needs an
+ * escape, or n. d has room for n + 16 bytes: whole words are stored before they are checked, so
+ * bytes past the returned index may be written too, for the caller to write over. */
+ND_INLINE size_t copy_plain(char *d, const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    if (n >= 16) {
+        unsigned m;
+        for (; n - i >= 16; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+            _mm_storeu_si128((__m128i *)(d + i), v);
+            if ((m = nd_special_mask_v(v, false))) return i + (size_t)__builtin_ctz(m);
+        }
+        if (i == n) return n;
+        /* The last 16 bytes, overlapping bytes already copied and found clean. */
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + n - 16));
+        _mm_storeu_si128((__m128i *)(d + n - 16), v);
+        m = nd_special_mask_v(v, false);
+        return m ? n - 16 + (size_t)__builtin_ctz(m) : n;
+    }
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&                        \
+    (defined(__GNUC__) || defined(__clang__))
+    if (n >= 8) { /* two words, the second overlapping the first */
+        uint64_t w, x, m;
+        memcpy(&w, s, 8);
+        memcpy(&x, s + n - 8, 8);
+        memcpy(d, &w, 8);
+        memcpy(d + n - 8, &x, 8);
+        if ((m = nd_special_bytes(w, false))) return (size_t)__builtin_ctzll(m) >> 3;
+        m = nd_special_bytes(x, false);
+        return m ? n - 8 + ((size_t)__builtin_ctzll(m) >> 3) : n;
+    }
+    if (n >= 4) { /* the same with half words; the upper four bytes of each are not text */
+        uint32_t w, x;
+        memcpy(&w, s, 4);
+        memcpy(&x, s + n - 4, 4);
+        memcpy(d, &w, 4);
+        memcpy(d + n - 4, &x, 4);
+        uint64_t m = nd_special_bytes(w, false) & 0x80808080u;
+        if (m) return (size_t)__builtin_ctzll(m) >> 3;
+        m = nd_special_bytes(x, false) & 0x80808080u;
+        return m ? n - 4 + ((size_t)__builtin_ctzll(m) >> 3) : n;
+    }
+#endif
+    for (; i < n; i++) {
+        if (nd_special_byte(s[i], false)) return i;
+        d[i] = (char)s[i];
+    }
+    return n;
+}
+
+/* The rest of a string from s[i], a byte that needs an escape; s[0:i] is written already. */
+static int write_escaped(nd_buf *b, const char *s, size_t n, size_t i)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
-    if (nd_buf_reserve(b, n + 2) < 0) return -1;
-    nd_buf_putc(b, '"');
-    size_t run = 0;
-    for (size_t i = 0;; i++) {
+    size_t run = i;
+    for (;; i++) {
         i = nd_scan_special(p, i, n, false);
-        if (ND_LIKELY(i == n)) break;
+        if (i == n) break;
         char e = escape_of[p[i]];
+        /* Room for what is not yet written, this escape at its longest, and the quote. */
+        if (nd_buf_reserve(b, (i - run) + 6 + (n - i - 1) + 1) < 0) return -1;
         nd_buf_put(b, s + run, i - run);
         run = i + 1;
-        /* Room for this escape plus everything not yet written. */
-        if (nd_buf_reserve(b, 6 + (n - run) + 1) < 0) return -1;
         nd_buf_putc(b, '\\');
         if (e == 'u') {
             char u[5] = {'u', '0', '0', hex[p[i] >> 4], hex[p[i] & 15]};
@@ -35,9 +87,25 @@ int nd_json_write_str(nd_buf *b, const char *s, size_t n)
             nd_buf_putc(b, e);
         }
     }
+    if (nd_buf_reserve(b, n - run + 1) < 0) return -1;
     nd_buf_put(b, s + run, n - run);
     nd_buf_putc(b, '"');
     return 0;
+}
+
+int nd_json_write_str(nd_buf *b, const char *s, size_t n)
+{
+    if (nd_buf_reserve(b, n + 2 + 16) < 0) return -1;
+    char *d = b->data + b->len;
+    *d++ = '"';
+    size_t i = copy_plain(d, (const unsigned char *)s, n);
+    if (ND_LIKELY(i == n)) {
+        d[n] = '"';
+        b->len += n + 2;
+        return 0;
+    }
+    b->len += 1 + i;
+    return write_escaped(b, s, n, i);
 }
 
 int nd_json_write_i64(nd_buf *b, int64_t v)

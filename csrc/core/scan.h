@@ -32,10 +32,9 @@ static inline bool nd_special_byte(unsigned char c, bool high)
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-/* A bit per special byte of p[0:16]. */
-ND_INLINE unsigned nd_special_mask16(const unsigned char *p, bool high)
+/* A bit per special byte of v. */
+ND_INLINE unsigned nd_special_mask_v(__m128i v, bool high)
 {
-    __m128i v = _mm_loadu_si128((const __m128i *)p);
     __m128i m =
         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
     /* As signed bytes, control characters and bytes >= 0x80 are exactly those below 0x20; as
@@ -43,6 +42,12 @@ ND_INLINE unsigned nd_special_mask16(const unsigned char *p, bool high)
     __m128i low = high ? _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))
                        : _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
     return (unsigned)_mm_movemask_epi8(_mm_or_si128(m, low));
+}
+
+/* A bit per special byte of p[0:16]. */
+ND_INLINE unsigned nd_special_mask16(const unsigned char *p, bool high)
+{
+    return nd_special_mask_v(_mm_loadu_si128((const __m128i *)p), high);
 }
 #endif
 

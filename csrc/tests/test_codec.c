@@ -91,6 +91,28 @@ void test_json_write(void)
     CHECK(nd_json_write_str(&b, big, sizeof big) == 0);
     CHECK(b.len == 2 + sizeof big + (sizeof big + 6) / 7);
 
+    /* Every length the word-wise copy treats differently (bytes, half words, two words, blocks
+     * of 16 and their overlapping tail), with one byte to escape at each position or none: the
+     * output is the plain text with that one byte escaped. */
+    for (size_t n = 0; n <= 40; n++) {
+        for (size_t at = 0; at <= n; at++) {
+            char text[40], want[48];
+            for (size_t i = 0; i < n; i++)
+                text[i] = (char)('a' + i % 26);
+            if (at < n) text[at] = '"';
+            size_t w = 0;
+            want[w++] = '"';
+            for (size_t i = 0; i < n; i++) {
+                if (i == at) want[w++] = '\\';
+                want[w++] = text[i];
+            }
+            want[w++] = '"';
+            b.len = 0;
+            CHECK(nd_json_write_str(&b, text, n) == 0 && b.len == w &&
+                  memcmp(b.data, want, w) == 0);
+        }
+    }
+
     b.len = 0;
     nd_json_write_i64(&b, INT64_MIN);
     CHECK_STR(to_cstr(&b), "-9223372036854775808");
