@@ -58,6 +58,10 @@ static int offset_minutes(ModState *st, PyObject *v, int *out, const char *field
         *out = 0;
         return 0;
     }
+    if (tzinfo == st->tz_seen) { /* held, so the same object, whose offset cannot change */
+        *out = st->tz_seen_offset;
+        return 0;
+    }
     PyObject *delta = tzinfo == Py_None ? Py_NewRef(Py_None)
                                         : PyObject_CallMethodOneArg(tzinfo, st->utcoffset_name, v);
     if (!delta) return -1;
@@ -83,6 +87,11 @@ static int offset_minutes(ModState *st, PyObject *v, int *out, const char *field
         return -1;
     }
     *out = (int)(secs / 60);
+    /* A datetime.timezone has the same offset on every date: remember the last one. */
+    if (Py_IS_TYPE(tzinfo, Py_TYPE(PyDateTime_TimeZone_UTC))) {
+        Py_XSETREF(st->tz_seen, Py_NewRef(tzinfo));
+        st->tz_seen_offset = *out;
+    }
     return 0;
 }
 

@@ -80,6 +80,7 @@ static int core_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->ValidationError);
     Py_VISIT(st->DecodeError);
     Py_VISIT(st->tz_cache);
+    Py_VISIT(st->tz_seen);
     return 0;
 }
 
@@ -94,6 +95,7 @@ static int core_clear(PyObject *module)
     Py_CLEAR(st->DecodeError);
     st->tz_last = NULL;
     Py_CLEAR(st->tz_cache);
+    Py_CLEAR(st->tz_seen);
     for (int k = 0; k <= ND_F_COUNT; k++)
         Py_CLEAR(st->keyword_names[k]);
     Py_CLEAR(st->utcoffset_name);

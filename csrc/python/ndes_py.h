@@ -18,6 +18,8 @@ typedef struct {
     PyObject *tz_cache;       /* offset in minutes -> datetime.timezone */
     PyObject *tz_last;        /* the one found last (borrowed from tz_cache), or NULL */
     int tz_last_offset;
+    PyObject *tz_seen; /* the datetime.timezone a datetime given to ndes had last, or NULL */
+    int tz_seen_offset;
 } ModState;
 
 /* Decoded text not yet made into objects (pending.c): a bit per field still pending, and its
