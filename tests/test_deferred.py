@@ -128,3 +128,12 @@ def test_escaped_strings_are_kept_unescaped():
         == NdesConnector(display_name='a"b\\cé🔐', role_scope_tag_ids=["\n", "/"]).to_json()
     )
     assert c.display_name == 'a"b\\cé🔐' and c.role_scope_tag_ids == ["\n", "/"]
+
+
+def test_the_input_can_change_or_go_after_decoding(decoded):
+    data, load = decoded
+    buf = bytearray(data)
+    c = load(memoryview(buf))
+    buf[:] = b"\0" * len(buf)  # the caller reuses its buffer: the connector kept its own copy
+    del buf
+    assert c == original()
