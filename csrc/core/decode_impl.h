@@ -3,8 +3,8 @@
  * and date parsing, error messages that name the wire field).
  *
  * Compiled into each reader (json_read.c, mp_read.c) so that its token function inlines here.
- * The including file defines `struct reader` and the three functions declared below, each
- * returning ND_OK or an error code with err filled. */
+ * The including file defines `struct reader` and the three functions declared below; an error
+ * is a negative code with err filled. */
 #ifndef NDES_DECODE_IMPL_H
 #define NDES_DECODE_IMPL_H
 
