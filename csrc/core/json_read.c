@@ -386,12 +386,7 @@ ND_INLINE int reader_member(struct reader *r, nd_strv name, nd_token *key, nd_to
     if (r->n - i < name.len + 3 || p[i] != '"' || p[i + 1 + name.len] != '"' ||
         p[i + 2 + name.len] != ':' || !nd_same_bytes(p + i + 1, name.ptr, name.len))
         return 0;
-    key->type = ND_T_STR;
-    key->offset = i;
-    key->s = (const char *)p + i + 1;
-    key->n = name.len;
-    key->ascii = true;
-    key->content_offset = i + 1;
+    nd_plain_key(key, p, i, name.len);
     r->i = i + name.len + 3;
     fr->count++;
     skip_ws(r);

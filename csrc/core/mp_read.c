@@ -244,12 +244,7 @@ ND_INLINE int reader_member(struct reader *r, nd_strv name, nd_token *key, nd_to
         !nd_same_bytes(r->p + i + 1, name.ptr, name.len))
         return 0;
     r->left[r->depth - 1] -= 2;
-    key->type = ND_T_STR;
-    key->offset = i;
-    key->s = (const char *)r->p + i + 1;
-    key->n = name.len;
-    key->ascii = true;
-    key->content_offset = i + 1;
+    nd_plain_key(key, r->p, i, name.len);
     r->i = i + 1 + name.len;
     int rc = read_value_token(r, value, err);
     return rc != ND_OK ? rc : 1;

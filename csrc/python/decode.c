@@ -36,7 +36,7 @@ static int on_str(nd_sink *s, nd_field f, const char *p, size_t n, bool ascii)
     Builder *bd = (Builder *)s;
     Connector *c = bd->c;
     bool item = f == ND_F_ROLE_SCOPE_TAG_IDS;
-    if (!item || (bd->text.head.pending >> f) & 1) {
+    if (!item || block_pending(&bd->text.head, f)) {
         int r = item ? text_add_item(&bd->text, f, p, n, ascii)
                      : text_add_str(&bd->text, f, p, n, ascii);
         if (r <= 0) return r;

@@ -40,11 +40,9 @@ PyObject *raise_decode(ModState *st, const char *reason, size_t offset)
 const char *str_item_utf8(ModState *st, PyObject *item, Py_ssize_t *n, nd_field f, Py_ssize_t i)
 {
     if (ND_LIKELY(PyUnicode_Check(item))) {
-        if (ND_LIKELY(PyUnicode_IS_COMPACT_ASCII(item))) {
-            *n = PyUnicode_GET_LENGTH(item);
-            return (const char *)PyUnicode_DATA(item);
-        }
-        const char *p = PyUnicode_AsUTF8AndSize(item, n);
+        const char *p = ascii_utf8(item, n);
+        if (ND_LIKELY(p != NULL)) return p;
+        p = PyUnicode_AsUTF8AndSize(item, n);
         if (ND_LIKELY(p != NULL)) return p;
         PyErr_Clear();
     }

@@ -85,9 +85,13 @@ static inline nd_datetime *dt_slot(Connector *c, nd_field f)
 
 /* pending.c: decoded strings kept as UTF-8 until first read. */
 PyObject *text_to_str(const char *p, size_t n, bool ascii);
+static inline bool block_pending(const TextBlock *t, nd_field f)
+{
+    return (t->pending >> f) & 1;
+}
 static inline bool is_pending(const Connector *c, nd_field f)
 {
-    return c->text && (c->text->pending >> f) & 1;
+    return c->text && block_pending(c->text, f);
 }
 int pending_make(Connector *c, nd_field f); /* makes the field's object: 0 or -1 */
 int pending_make_all(Connector *c);
@@ -119,13 +123,17 @@ PyObject *raise_validation_obj(ModState *st, PyObject *field, PyObject *reason);
 PyObject *raise_decode(ModState *st, const char *reason, size_t offset);
 /* A str's UTF-8, or NULL with a ValidationError naming `field` (lone surrogates). */
 const char *utf8_of_any(ModState *st, PyObject *s, Py_ssize_t *n, const char *field);
+/* A compact ASCII str's bytes, which are its UTF-8, without a call; NULL for any other str. */
+static inline const char *ascii_utf8(PyObject *s, Py_ssize_t *n)
+{
+    if (!PyUnicode_IS_COMPACT_ASCII(s)) return NULL;
+    *n = PyUnicode_GET_LENGTH(s);
+    return (const char *)PyUnicode_DATA(s);
+}
 static inline const char *utf8_of(ModState *st, PyObject *s, Py_ssize_t *n, const char *field)
 {
-    if (ND_LIKELY(PyUnicode_IS_COMPACT_ASCII(s))) { /* its bytes are its UTF-8 */
-        *n = PyUnicode_GET_LENGTH(s);
-        return (const char *)PyUnicode_DATA(s);
-    }
-    return utf8_of_any(st, s, n, field);
+    const char *p = ascii_utf8(s, n);
+    return ND_LIKELY(p != NULL) ? p : utf8_of_any(st, s, n, field);
 }
 
 /* The UTF-8 of item i of a list field, or NULL with a ValidationError naming field[i]. */
