@@ -7,6 +7,7 @@ import ipaddress
 import random
 import time
 from dataclasses import dataclass
+from typing import Any
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -14,7 +15,6 @@ from . import errors
 from ._http import HttpRequest, HttpResponse
 
 COLLECTION = "/deviceManagement/ndesConnectors"
-GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 EXCERPT_CHARS = 200
 
 
@@ -43,33 +43,34 @@ def check_header_value(name: str, value: str) -> str:
     return value
 
 
-def create_request(
-    base_url: str,
-    body: bytes,
+def build_request(
+    method: str,
+    url: str,
+    body: bytes | None,
     *,
     token: str,
     client_request_id: str,
     attempt: int,
-    timeout: float,
-    user_agent: str,
-    max_response_bytes: int,
+    settings: Any,
 ) -> HttpRequest:
+    """One attempt of a call: the headers Graph expects, a fresh token, the attempt number."""
     headers = {
         "Authorization": "Bearer " + check_header_value("the token", token),
-        "Content-Type": "application/json",
         "Accept": "application/json",
         "client-request-id": client_request_id,
-        "User-Agent": user_agent,
+        "User-Agent": settings.user_agent,
     }
+    if body is not None:
+        headers["Content-Type"] = "application/json"
     if attempt > 1:
         headers["Retry-Attempt"] = str(attempt - 1)
     return HttpRequest(
-        "POST",
-        base_url.rstrip("/") + COLLECTION,
+        method,
+        url,
         headers,
-        body,
-        timeout=timeout,
-        max_response_bytes=max_response_bytes,
+        b"" if body is None else body,
+        timeout=settings.timeout,
+        max_response_bytes=settings.max_response_bytes,
     )
 
 
@@ -169,7 +170,10 @@ _BY_STATUS: dict[int, type[errors.GraphError]] = {
     503: errors.ServiceUnavailableError,
 }
 
+#: Statuses after which the server cannot have acted: the only ones a POST is retried on.
 RETRYABLE = (429, 503)
+#: GET, PATCH and DELETE may also be retried after a gateway failure.
+RETRYABLE_IDEMPOTENT = (429, 502, 503, 504)
 
 
 def graph_error(response: HttpResponse, client_request_id: str) -> errors.GraphError:
@@ -192,3 +196,19 @@ def graph_error(response: HttpResponse, client_request_id: str) -> errors.GraphE
         date=date,
         retry_after=parse_retry_after(response.header("retry-after")),
     )
+
+
+def read_connector(response: HttpResponse, client_request_id: str) -> Any:
+    """The connector in a success answer; an answer that is not one is
+    UnexpectedResponseError, since the server did act on the request."""
+    from ._core import NdesConnector
+
+    try:
+        return NdesConnector.from_json(response.body)
+    except errors.DecodeError as exc:
+        raise errors.UnexpectedResponseError(
+            response.status,
+            f"the request succeeded, but the connector in the answer could not be read: {exc}",
+            request_id=response.header("request-id"),
+            client_request_id=client_request_id,
+        ) from exc

@@ -1,55 +1,19 @@
-"""The Graph client: create() with its retry and safety policy. Policy lives here once; a
-backend only moves bytes."""
+"""The sync Graph client: a thin loop that drives the policy generators of :mod:`ndes._ops`
+(see :mod:`ndes._policy`) over a backend. A backend only moves bytes."""
 
 from __future__ import annotations
 
-import logging
-import random
-import threading
 import time
-import uuid
-from collections.abc import Callable
-from typing import Any, Protocol, Union
+from typing import Any
 
-from . import _protocol, errors
+from . import _auth, _ops, _policy, _protocol
+from ._auth import TokenCredential, TokenSource
 from ._core import NdesConnector
-from ._http import Backend, HttpRequest, HttpResponse
+from ._http import Backend
 
-__all__ = ["Client", "DEFAULT_BASE_URL", "TokenCredential", "create"]
+__all__ = ["Client", "DEFAULT_BASE_URL", "TokenCredential", "TokenSource", "create"]
 
 DEFAULT_BASE_URL = "https://graph.microsoft.com/beta"
-log = logging.getLogger("ndes")
-
-
-class _AccessToken(Protocol):
-    token: str
-
-
-class TokenCredential(Protocol):
-    """azure-identity's credential shape: ``get_token(*scopes)``."""
-
-    def get_token(self, *scopes: str) -> Any: ...
-
-
-TokenSource = Union[str, Callable[[], str], TokenCredential]  # noqa: UP007 (a runtime alias)
-
-
-def _token_provider(token: TokenSource) -> Callable[[], str]:
-    if isinstance(token, str):
-        if not token:
-            raise ValueError("token is empty")
-        return lambda: token
-    if hasattr(token, "get_token"):
-        credential = token
-
-        def from_credential() -> str:
-            result = credential.get_token(_protocol.GRAPH_SCOPE)
-            return result if isinstance(result, str) else result.token
-
-        return from_credential
-    if callable(token):
-        return token
-    raise TypeError("token must be a str, a callable returning one, or a credential with get_token")
 
 
 class Client:
@@ -76,25 +40,30 @@ class Client:
         _protocol.check_url(base_url)
         if max_retries < 0 or timeout <= 0 or max_retry_after < 0 or max_response_bytes <= 0:
             raise ValueError("max_retries, timeout, max_retry_after and sizes must be positive")
-        self._token = _token_provider(token)
+        base_url = base_url.rstrip("/")
+        self._token = _auth.token_getter(token, (_auth.scope_for(base_url),))
         if backend is None:
             from .backends import UrllibBackend
 
             backend = UrllibBackend()
         self.backend = backend
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.max_retry_after = max_retry_after
-        self.retry_backoff = retry_backoff
-        self.max_redirects = max_redirects
-        self.max_response_bytes = max_response_bytes
         from . import __version__
 
-        self.user_agent = f"ndes/{__version__}"
-        self._rng = random.Random()
-        self._rng_lock = threading.Lock()
+        self._settings = _policy.Settings(
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_retry_after=max_retry_after,
+            retry_backoff=retry_backoff,
+            max_redirects=max_redirects,
+            max_response_bytes=max_response_bytes,
+            user_agent=f"ndes/{__version__}",
+        )
         self._sleep = time.sleep
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
 
     def __repr__(self) -> str:
         backend = type(self.backend).__name__
@@ -121,97 +90,33 @@ class Client:
             raise TypeError("create() takes a connector or fields, not both")
         elif not isinstance(connector, NdesConnector):
             raise TypeError(f"create() expects an NdesConnector, got {type(connector).__name__}")
-        body = connector.to_json()
-        client_request_id = str(uuid.uuid4())
-        for attempt in range(1, self.max_retries + 2):
-            last = attempt > self.max_retries
-            request = _protocol.create_request(
-                self.base_url,
-                body,
-                token=self._token(),
-                client_request_id=client_request_id,
-                attempt=attempt,
-                timeout=self.timeout,
-                user_agent=self.user_agent,
-                max_response_bytes=self.max_response_bytes,
-            )
+        return self._run(_ops.create(self._settings, connector))  # type: ignore[no-any-return]
+
+    def _run(self, operation: _policy.Operation) -> Any:
+        """Drives a policy generator: the only place the sync client does I/O or waits."""
+        reply: Any = None
+        failure: BaseException | None = None
+        while True:
             try:
-                response = self._send(request, attempt, client_request_id)
-            except errors.TransportError as exc:
-                exc.client_request_id = client_request_id
-                if last:
-                    raise
-                delay = self._backoff(attempt)
-                log.debug("not sent (%s); retrying in %.2fs", exc, delay)
-                self._sleep(delay)
-                continue
-            if response.status == 201:
-                return self._created(response, client_request_id)
-            error = _protocol.graph_error(response, client_request_id)
-            if response.status not in _protocol.RETRYABLE or last:
-                raise error
-            if error.retry_after is None:
-                delay = self._backoff(attempt)
-            elif error.retry_after > self.max_retry_after:
-                raise error  # waiting that long is the caller's call, not ours
+                if failure is None:
+                    action = operation.send(reply)
+                else:
+                    action, failure = operation.throw(failure), None
+            except StopIteration as done:
+                return done.value
+            reply = None
+            if type(action) is _policy.Send:
+                try:
+                    reply = self.backend.send(action.request)
+                except Exception as exc:
+                    failure = exc
+            elif type(action) is _policy.Sleep:
+                self._sleep(action.seconds)
             else:
-                delay = error.retry_after
-            log.debug("HTTP %d; retrying in %.2fs", response.status, delay)
-            self._sleep(delay)
-        raise AssertionError("unreachable")
-
-    def _backoff(self, attempt: int) -> float:
-        with self._rng_lock:
-            return _protocol.backoff(attempt, self.retry_backoff, self.max_retry_after, self._rng)
-
-    def _send(self, request: HttpRequest, attempt: int, client_request_id: str) -> HttpResponse:
-        for _ in range(self.max_redirects + 1):
-            started = time.perf_counter()
-            try:
-                response = self.backend.send(request)
-            except errors.OutcomeUnknownError as exc:
-                exc.client_request_id = client_request_id
-                if client_request_id not in str(exc):
-                    exc.args = (f"{exc.args[0]} (client-request-id {client_request_id})",)
-                log.debug(
-                    "%s %s -> no answer (%s) in %.1f ms, client-request-id=%s, attempt %d",
-                    request.method,
-                    request.url,
-                    type(exc).__name__,
-                    (time.perf_counter() - started) * 1000,
-                    client_request_id,
-                    attempt,
-                )
-                raise
-            log.debug(
-                "%s %s -> %d in %.1f ms, client-request-id=%s, attempt %d",
-                request.method,
-                request.url,
-                response.status,
-                (time.perf_counter() - started) * 1000,
-                client_request_id,
-                attempt,
-            )
-            redirect = _protocol.follow_redirect(request, response)
-            if redirect is None:
-                return response
-            request = redirect.request
-        raise errors.UnexpectedResponseError(
-            response.status,
-            f"more than {self.max_redirects} redirects",
-            client_request_id=client_request_id,
-        )
-
-    def _created(self, response: HttpResponse, client_request_id: str) -> NdesConnector:
-        try:
-            return NdesConnector.from_json(response.body)
-        except errors.DecodeError as exc:
-            raise errors.UnexpectedResponseError(
-                201,
-                f"the connector was created, but its body could not be read: {exc}",
-                request_id=response.header("request-id"),
-                client_request_id=client_request_id,
-            ) from exc
+                try:
+                    reply = _auth.token_text(self._token())
+                except Exception as exc:
+                    failure = exc
 
 
 def create(

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
+    "CredentialError",
     "DecodeError",
     "GraphError",
     "NdesError",
@@ -53,6 +54,13 @@ class DecodeError(NdesError, ValueError):
 
     def __reduce__(self) -> tuple[type[DecodeError], tuple[str, int]]:
         return (type(self), (self.reason, self.offset))
+
+
+class CredentialError(NdesError):
+    """The token source failed or gave something unusable; nothing was sent.
+
+    The cause (azure-identity's ``CredentialUnavailableError``, your callable's exception) is
+    chained as ``__cause__``. The token itself is never shown."""
 
 
 class OutcomeUnknownError(NdesError):

@@ -1,0 +1,55 @@
+"""Token sources: what ``token=`` may be, and the scope a credential is asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, Union
+from urllib.parse import urlsplit
+
+__all__ = ["TokenCredential", "TokenSource", "scope_for", "token_getter"]
+
+#: Graph hosts of the clouds: the token's audience is the host the requests go to.
+GRAPH_HOSTS = (
+    "graph.microsoft.com",
+    "graph.microsoft.us",
+    "dod-graph.microsoft.us",
+    "microsoftgraph.chinacloudapi.cn",
+)
+GLOBAL_SCOPE = "https://graph.microsoft.com/.default"
+
+
+class TokenCredential(Protocol):
+    """azure-identity's credential shape: ``get_token(*scopes)``."""
+
+    def get_token(self, *scopes: str) -> Any: ...
+
+
+TokenSource = Union[str, Callable[[], Any], TokenCredential]  # noqa: UP007 (a runtime alias)
+
+
+def scope_for(base_url: str) -> str:
+    """``https://{host}/.default`` for a Graph cloud; the global scope elsewhere (an emulator,
+    a proxy in front of Graph), where ``scopes=`` says otherwise when it must."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    return f"https://{host}/.default" if host in GRAPH_HOSTS else GLOBAL_SCOPE
+
+
+def token_getter(token: TokenSource, scopes: tuple[str, ...]) -> Callable[[], Any]:
+    """A no-argument callable that asks the source once. For a credential it returns what
+    ``get_token`` returns (an access token, or an awaitable of one for an ``aio`` credential);
+    :func:`token_text` takes the string out."""
+    if isinstance(token, str):
+        if not token:
+            raise ValueError("token is empty")
+        return lambda: token
+    get_token = getattr(token, "get_token", None)
+    if get_token is not None:
+        return lambda: get_token(*scopes)
+    if callable(token):
+        return token
+    raise TypeError("token must be a str, a callable returning one, or a credential with get_token")
+
+
+def token_text(result: Any) -> Any:
+    """The string in an azure-identity ``AccessToken`` (or the value as it is)."""
+    return result if isinstance(result, str) else getattr(result, "token", result)
