@@ -7,8 +7,8 @@ import ipaddress
 import random
 import time
 from dataclasses import dataclass
-from typing import Any
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from . import errors
