@@ -6,68 +6,33 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import _auth, _ops, _policy, _protocol
+from . import _auth, _ops, _policy
 from ._auth import TokenCredential, TokenSource
+from ._base import DEFAULT_BASE_URL, ClientBase
 from ._core import NdesConnector
 from ._http import Backend
 
 __all__ = ["Client", "DEFAULT_BASE_URL", "TokenCredential", "TokenSource", "create"]
 
-DEFAULT_BASE_URL = "https://graph.microsoft.com/beta"
 
-
-class Client:
-    """Creates ndesConnectors in a Graph tenant.
+class Client(ClientBase):
+    """Creates and manages ndesConnectors in a Graph tenant.
 
     ``token`` is a bearer token, a callable returning one, or a credential with
     ``get_token(scope)`` (any azure-identity credential); it is asked again for every attempt.
-    ``backend`` moves the bytes (default: :class:`ndes.backends.UrllibBackend`).
+    ``backend`` moves the bytes (default: :class:`ndes.backends.UrllibBackend`, which takes
+    ``proxy`` and ``verify``). Writes are kept under ``write_limit`` (writes, seconds), shared
+    by everything this client does.
     """
 
-    def __init__(
-        self,
-        token: TokenSource,
-        *,
-        backend: Backend | None = None,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: float = 30.0,
-        max_retries: int = 3,
-        max_retry_after: float = 60.0,
-        retry_backoff: float = 0.5,
-        max_redirects: int = 3,
-        max_response_bytes: int = 4 * 1024 * 1024,
-    ) -> None:
-        _protocol.check_url(base_url)
-        if max_retries < 0 or timeout <= 0 or max_retry_after < 0 or max_response_bytes <= 0:
-            raise ValueError("max_retries, timeout, max_retry_after and sizes must be positive")
-        base_url = base_url.rstrip("/")
-        self._token = _auth.token_getter(token, (_auth.scope_for(base_url),))
-        if backend is None:
-            from .backends import UrllibBackend
+    _sleep = staticmethod(time.sleep)
 
-            backend = UrllibBackend()
-        self.backend = backend
-        from . import __version__
+    def _default_backend(self, *, proxy: str | None, verify: bool | str) -> Any:
+        from .backends import UrllibBackend
 
-        self._settings = _policy.Settings(
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_retry_after=max_retry_after,
-            retry_backoff=retry_backoff,
-            max_redirects=max_redirects,
-            max_response_bytes=max_response_bytes,
-            user_agent=f"ndes/{__version__}",
-        )
-        self._sleep = time.sleep
-
-    @property
-    def base_url(self) -> str:
-        return self._settings.base_url
-
-    def __repr__(self) -> str:
-        backend = type(self.backend).__name__
-        return f"Client(base_url={self.base_url!r}, backend={backend}, token=<redacted>)"
+        if proxy is not None or verify is not True:
+            raise NotImplementedError("proxy= and verify= are not supported yet")
+        return UrllibBackend()
 
     def __enter__(self) -> Client:
         return self
