@@ -11,11 +11,10 @@ import ast
 import sys
 from pathlib import Path
 
-import ndes
-
-if "site-packages" not in (ndes.__file__ or ""):
-    # The source tree has no compiled _core: autodoc must document the installed package.
-    sys.exit(f"docs: ndes imported from {ndes.__file__}; run sphinx-build outside the repo root")
+try:
+    import ndes
+except ImportError as exc:  # the source tree's ndes/ has no compiled _core
+    sys.exit(f"docs: {exc}: install ndes (make docs does) and build from outside the repo root")
 
 project = "ndes"
 author = "the ndes authors"
