@@ -164,7 +164,12 @@ def test_shell_blocks_name_real_commands(path: Path):
     for lang, code, first in blocks(path):
         if lang != "sh":
             continue
-        for offset, raw in enumerate(code.splitlines()):
+        pending = ""
+        for offset, line in enumerate(code.splitlines()):
+            if line.endswith("\\"):  # a command continued on the next line
+                pending += line[:-1] + " "
+                continue
+            raw, pending = pending + line, ""
             words = shlex.split(raw, comments=True)
             where = f"{path.name}:{first + offset}"
             if words[:1] == ["ndes"]:

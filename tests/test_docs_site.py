@@ -36,6 +36,7 @@ GUIDE_PAGES = {
     "client",
     "emulator",
     "backends",
+    "cli",
     "performance",
     "reliability",
     "changelog",
