@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "build" / "docs"
 SHOTS = ROOT / "build" / "docs-screenshots"
 WIDTH, HEIGHT = 1280, 1000
+TIMEOUT = 60  # seconds for one answer of the browser's, on a busy two-core machine
 GUIDE_PAGES = {
     "installation",
     "quickstart",
@@ -79,8 +80,8 @@ class Chromium:
         self._next_id = 0
         self._buffer = b""
         self.events: list[dict[str, Any]] = []
-        targets = self.call("Target.getTargets")["targetInfos"]
-        page = next(t for t in targets if t["type"] == "page")
+        # A tab of our own: the one the browser opens at start may not exist yet.
+        page = self.call("Target.createTarget", url="about:blank")
         attached = self.call("Target.attachToTarget", targetId=page["targetId"], flatten=True)
         self.session = attached["sessionId"]
         for domain in ("Page", "Runtime", "Log"):
@@ -112,7 +113,7 @@ class Chromium:
         if session:
             request["sessionId"] = self.session
         os.write(self._to_browser, json.dumps(request).encode() + b"\0")
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + TIMEOUT
         while True:
             message = self._read(deadline)
             if message.get("id") == self._next_id:
@@ -124,7 +125,7 @@ class Chromium:
     def open(self, url: str) -> None:
         self.events.clear()
         self.call("Page.navigate", session=True, url=url)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + TIMEOUT
         while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
             self.events.append(self._read(deadline))
 
