@@ -75,6 +75,18 @@ memcheck: install
 	  --errors-for-leak-kinds=definite --show-leak-kinds=definite \
 	  --suppressions=../tests/valgrind-python.supp ../$(PY) ../tests/codec_workout.py 200
 
+# The documentation site from docs/ into build/docs (Sphinx, warnings are errors), then its
+# tests: every code block of the docs and README run, and the index and API page opened in
+# Debian's headless Chromium (screenshots kept in build/docs-screenshots/).
+.PHONY: docs
+docs: system-deps $(PY)
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null)
+	$(PY) -m pip install -q cmake ninja
+	$(PY) -m pip install -q ".[test,docs]"
+	rm -rf build/docs build/docs-screenshots && mkdir -p build
+	cd build && ../$(VENV)/bin/sphinx-build -W --keep-going -q -b html ../docs docs
+	cd build && NDES_DOCS=1 ../$(VENV)/bin/pytest -q -p no:cacheprovider ../tests/test_docs_blocks.py ../tests/test_docs_site.py
+
 # Side-by-side benchmarks; writes docs/benchmarks.md and docs/benchmarks.png.
 bench: install
 	$(PY) -m pip install -q ".[bench]"
