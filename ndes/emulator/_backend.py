@@ -28,7 +28,7 @@ class EmulatorBackend:
         headers = {k.lower(): v for k, v in request.headers.items()}
         target = urlsplit(request.url)
         path = target.path + (f"?{target.query}" if target.query else "")
-        fault = emulator.next_fault()
+        fault = emulator.next_fault(request.method)
         if fault and fault.kind == "refuse":
             raise TransportError("connection refused (emulated)")
         emulator.record(
