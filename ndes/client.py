@@ -32,9 +32,7 @@ class Client(ClientBase):
     def _default_backend(self, *, proxy: str | None, verify: bool | str) -> Any:
         from .backends import UrllibBackend
 
-        if proxy is not None or verify is not True:
-            raise NotImplementedError("proxy= and verify= are not supported yet")
-        return UrllibBackend()
+        return UrllibBackend(proxy=proxy, verify=verify)
 
     def __enter__(self) -> Client:
         return self
