@@ -4,7 +4,8 @@ emulator: what each method does after each failure, counted by what the server s
 from __future__ import annotations
 
 import pytest
-from conftest import free_port
+from conftest import SOCKET_BACKENDS, free_port
+from scripted import ScriptedServer, json_answer
 
 import ndes
 
@@ -137,3 +138,16 @@ def test_connection_refused_is_retried(make_client, emu, method):
         with pytest.raises(ndes.TransportError) as e:
             call(client, method, "some-id")
         assert e.value.client_request_id
+
+
+@pytest.mark.parametrize("backend_kind", SOCKET_BACKENDS)
+@pytest.mark.parametrize("gateway", [502, 504])
+def test_a_delete_retried_after_a_gateway_error_takes_404_as_done(make_client, gateway):
+    not_found = json_answer(404, '{"error":{"code":"ResourceNotFound","message":"gone"}}')
+    with ScriptedServer(json_answer(gateway, "{}"), not_found) as server:
+        assert make_client(base_url=server.base_url).delete("x") is None
+        first, second = server.requests
+        assert first.headers["client-request-id"] == second.headers["client-request-id"]
+    with ScriptedServer(not_found) as server:
+        with pytest.raises(ndes.NotFoundError):
+            make_client(base_url=server.base_url).delete("x")
