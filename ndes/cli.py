@@ -203,6 +203,9 @@ def _run(args: argparse.Namespace, work: Callable[[Any], None]) -> int:
     try:
         with _client(args) as client:
             work(client)
+    except BrokenPipeError:  # `ndes list | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except _Failed as failed:
         return _fail(failed.code, str(failed))
     except errors.ValidationError as exc:

@@ -193,3 +193,24 @@ def test_the_emulator_warns_only_off_loopback():
     assert _exposure_warning("127.0.0.1") is None and _exposure_warning("::1") is None
     assert _exposure_warning("localhost") is None
     assert "beyond this machine" in _exposure_warning("0.0.0.0")
+
+
+def test_list_into_a_pipe_closed_early_is_no_error(server, emu, tmp_path):
+    import os
+    import subprocess
+
+    auth = {"authorization": f"Bearer {TOKEN}", "content-type": "application/json"}
+    body = NdesConnector(display_name="x" * 200, state="active").to_json()
+    for _ in range(1500):  # well over a pipe's buffer of JSON lines
+        emu.handle("POST", "/beta/deviceManagement/ndesConnectors", auth, body)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ndes", "list", "--base-url", server.base_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=dict(os.environ, NDES_TOKEN=TOKEN),
+    )
+    assert NdesConnector.from_json(proc.stdout.readline()).display_name == "x" * 200
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (0, b"")
