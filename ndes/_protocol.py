@@ -1,5 +1,6 @@
-"""The create() protocol without I/O: building the request, reading the answer, deciding on
-retries and redirects. Shared by every client loop; tested without a network."""
+"""The client's protocol without I/O: building requests (URLs, query options, bodies),
+reading answers (a connector, a page, an error), deciding on retries, redirects and next links.
+Shared by every client loop; tested without a network."""
 
 from __future__ import annotations
 
