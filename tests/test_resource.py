@@ -390,3 +390,34 @@ def test_get_or_create_pages_without_the_filter_when_it_is_refused(make_client):
             "/beta/deviceManagement/ndesConnectors?$filter=displayName%20eq%20%27b%27",
             "/beta/deviceManagement/ndesConnectors",
         ]
+
+
+@pytest.mark.parametrize("backend_kind", SOCKET_BACKENDS)
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html>not json</html>",
+        b'{"value":5}',
+        b'{"@odata.context":"x"}',
+        b'{"value":[1]}',
+        b'{"value":[{"state":5}]}',
+        b'{"value":[],"@odata.nextLink":7}',
+    ],
+)
+def test_a_page_that_cannot_be_read_is_an_unexpected_response(make_client, body):
+    with ScriptedServer(json_answer(200, body)) as server:
+        with pytest.raises(ndes.UnexpectedResponseError, match="page in the answer"):
+            list(make_client(base_url=server.base_url).list())
+        assert len(server.requests) == 1  # not retried: the server did answer
+
+
+@pytest.mark.parametrize("backend_kind", SOCKET_BACKENDS)
+def test_a_page_keeps_what_the_model_does_not_know(make_client):
+    body = (
+        '{"@odata.context":"x","@odata.count":1,"value":[{"@odata.etag":"W/1","id":"1",'
+        '"state":"unknownFutureValue","newProperty":{"a":[1]}}]}'
+    )
+    with ScriptedServer(json_answer(200, body)) as server:
+        (c,) = make_client(base_url=server.base_url).list()
+        assert c.id == "1" and c.state == "unknownFutureValue"
+        assert c.additional_data["newProperty"] == {"a": [1]}
