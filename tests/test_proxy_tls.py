@@ -164,3 +164,12 @@ def test_proxy_and_verify_belong_to_the_default_backend():
 
     with pytest.raises(TypeError):
         RequestsBackend(requests.Session(), verify=False)
+
+
+@pytest.mark.filterwarnings("ignore:Unverified HTTPS request")  # urllib3's, as asked for
+@pytest.mark.parametrize("kind", SOCKET_BACKENDS)
+def test_verify_false_skips_the_check(kind, tls_server):
+    with ndes.Client(
+        TOKEN, backend=backend(kind, verify=False), base_url=tls_server.https_url
+    ) as client:
+        assert client.create(display_name="x").display_name == "x"
