@@ -421,3 +421,12 @@ def test_a_page_keeps_what_the_model_does_not_know(make_client):
         (c,) = make_client(base_url=server.base_url).list()
         assert c.id == "1" and c.state == "unknownFutureValue"
         assert c.additional_data["newProperty"] == {"a": [1]}
+
+
+def test_the_in_process_emulator_pages_on_the_clients_own_origin():
+    from ndes.emulator import EmulatorBackend, GraphEmulator
+
+    backend = EmulatorBackend(GraphEmulator(page_size=1))
+    with ndes.Client(TOKEN, backend=backend) as client:  # the default base_url
+        made = [client.create(display_name=n) for n in "ab"]
+        assert list(client.list()) == made
