@@ -96,6 +96,19 @@ def list_page(settings: Settings, url: str) -> Operation:
     return items, next_link
 
 
+def within_top(
+    page: list[NdesConnector], left: int | None, next_url: str | None
+) -> tuple[list[NdesConnector], int | None, str | None]:
+    """(the part of `page` within the `left` connectors `top` still allows, how many are left
+    after it, the next URL or None once none are): a server that ignores `$top` must not make
+    the caller read past it. `left` None is no cap."""
+    if left is None:
+        return page, None, next_url
+    page = page[:left]
+    left -= len(page)
+    return page, left, next_url if left else None
+
+
 def update(settings: Settings, connector_id: str, changes: dict[str, Any]) -> Operation:
     """PATCH the given fields (None clears one); the connector on 200, None on 204."""
     url = _protocol.item_url(settings.base_url, connector_id)

@@ -87,11 +87,7 @@ class Client(ClientBase):
         left = top
         while url is not None:
             page, url = self._run(_ops.list_page(settings, url))
-            if left is not None:
-                # A server that ignores $top must not make the caller read past it.
-                page, left = page[:left], left - min(left, len(page))
-                if not left:
-                    url = None
+            page, left, url = _ops.within_top(page, left, url)
             yield page
 
     def update(self, connector_id: str, /, **changes: Any) -> NdesConnector | None:
