@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from ._core import NdesConnector
 from .errors import (
+    AmbiguousKeyError,
     AuthenticationError,
     BadRequestError,
     CredentialError,
+    CrossOriginError,
     DecodeError,
     GraphError,
     NdesError,
@@ -38,10 +40,12 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "AmbiguousKeyError",
     "AuthenticationError",
     "BadRequestError",
     "Client",
     "CredentialError",
+    "CrossOriginError",
     "DecodeError",
     "GraphError",
     "HttpRequest",

@@ -4,14 +4,31 @@ runs under the sync client and the async one."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urljoin
 
-from . import _protocol
+from . import _protocol, errors
 from ._core import NdesConnector
 from ._policy import Call, Operation, Settings, exchange
+from ._policy import _append as _policy_append
 
 
 def new_request_id() -> str:
     return str(uuid.uuid4())
+
+
+def connector_of(
+    connector: NdesConnector | None, fields: dict[str, Any], method_name: str
+) -> NdesConnector:
+    """The connector a method was given: an NdesConnector, or its fields as keywords."""
+    if connector is None:
+        return NdesConnector(**fields)
+    if fields:
+        raise TypeError(f"{method_name}() takes a connector or fields, not both")
+    if not isinstance(connector, NdesConnector):
+        raise TypeError(f"{method_name}() expects an NdesConnector, got {type(connector).__name__}")
+    return connector
 
 
 def create(settings: Settings, connector: NdesConnector) -> Operation:
@@ -26,3 +43,144 @@ def create(settings: Settings, connector: NdesConnector) -> Operation:
     )
     response = yield from exchange(settings, call, client_request_id)
     return _protocol.read_connector(response, client_request_id)
+
+
+def get(settings: Settings, connector_id: str) -> Operation:
+    """GET one connector by id."""
+    url = _protocol.item_url(settings.base_url, connector_id)
+    client_request_id = new_request_id()
+    response = yield from exchange(settings, Call("GET", url), client_request_id)
+    return _protocol.read_connector(response, client_request_id)
+
+
+def first_page_url(
+    settings: Settings,
+    *,
+    filter: str | None = None,
+    select: str | Iterable[str] | None = None,
+    top: int | None = None,
+    orderby: str | Iterable[str] | None = None,
+) -> str:
+    """The collection's URL with the query options: `select` and `orderby` take Python or wire
+    names (`orderby` items may end in ` asc`/` desc`) and send wire names."""
+    query: dict[str, str] = {}
+    if filter is not None:
+        query["$filter"] = filter
+    if select is not None:
+        names = select.split(",") if isinstance(select, str) else list(select)
+        query["$select"] = ",".join(_protocol.wire_name(n.strip()) for n in names)
+    if top is not None:
+        if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+            raise ValueError(f"top must be a positive int, not {top!r}")
+        query["$top"] = str(top)
+    if orderby is not None:
+        items = orderby.split(",") if isinstance(orderby, str) else list(orderby)
+        ordered = []
+        for item in items:
+            name, _, direction = item.strip().partition(" ")
+            ordered.append(" ".join([_protocol.wire_name(name), *direction.split()]))
+        query["$orderby"] = ",".join(ordered)
+    return _protocol.collection_url(settings.base_url, query)
+
+
+def list_page(settings: Settings, url: str) -> Operation:
+    """GET one page of the collection; returns (connectors, the next page's URL or None). A
+    URL of another origin than ``base_url`` (a next link) raises CrossOriginError and is not
+    sent, so the caller keeps the pages before it."""
+    _protocol.check_next_link(url, settings.base_url)
+    client_request_id = new_request_id()
+    response = yield from exchange(settings, Call("GET", url), client_request_id)
+    items, next_link = _protocol.read_page(response, client_request_id)
+    if next_link is not None:
+        next_link = urljoin(url, next_link)  # Graph's are absolute: as given
+    return items, next_link
+
+
+def within_top(
+    page: list[NdesConnector], left: int | None, next_url: str | None
+) -> tuple[list[NdesConnector], int | None, str | None]:
+    """(the part of `page` within the `left` connectors `top` still allows, how many are left
+    after it, the next URL or None once none are): a server that ignores `$top` must not make
+    the caller read past it. `left` None is no cap."""
+    if left is None:
+        return page, None, next_url
+    page = page[:left]
+    left -= len(page)
+    return page, left, next_url if left else None
+
+
+def update(settings: Settings, connector_id: str, changes: dict[str, Any]) -> Operation:
+    """PATCH the given fields (None clears one); the connector on 200, None on 204."""
+    url = _protocol.item_url(settings.base_url, connector_id)
+    body = _protocol.patch_body(changes)
+    client_request_id = new_request_id()
+    call = Call("PATCH", url, body, ok=(200, 204), writes=1)
+    response = yield from exchange(settings, call, client_request_id)
+    if response.status == 204 or not response.body:
+        return None
+    return _protocol.read_connector(response, client_request_id)
+
+
+def delete(settings: Settings, connector_id: str) -> Operation:
+    """DELETE one connector (204; a 404 after an attempt that may have deleted it is done)."""
+    url = _protocol.item_url(settings.base_url, connector_id)
+    call = Call("DELETE", url, ok=(200, 204), writes=1)
+    yield from exchange(settings, call, new_request_id())
+    return None
+
+
+def find(settings: Settings, key: str, value: Any) -> Operation:
+    """Every connector whose `key` (a Python name) equals `value`: the collection filtered on
+    the server when the property allows it, and matched here too, since not every Graph
+    deployment honours `$filter` on this resource."""
+    filter_ = None
+    if key in _protocol.FILTERABLE and isinstance(value, str):
+        filter_ = f"{_protocol.WIRE_NAMES[key]} eq {_protocol.odata_string(value)}"
+    url: str | None = first_page_url(settings, filter=filter_)
+    found: list[NdesConnector] = []
+    while url is not None:
+        try:
+            page, url = yield from list_page(settings, url)
+        except errors.BadRequestError:
+            if filter_ is None:
+                raise
+            # A deployment that refuses the filter: page through everything instead.
+            filter_, url, found = None, first_page_url(settings), []
+            continue
+        found += [c for c in page if getattr(c, key) == value]
+    return found
+
+
+def get_or_create(settings: Settings, connector: NdesConnector, key: str) -> Operation:
+    """(the one connector whose `key` equals the given one's, False), or (created, True).
+
+    Safe to re-run: when the create's outcome is unknown, the connector is looked up again and
+    returned as created if it is there; only otherwise does the error propagate."""
+    name = _python_name(key)
+    value = getattr(connector, name)
+    if value is None:
+        raise ValueError(f"get_or_create: the connector's {name} (the key) is not set")
+    found = yield from find(settings, name, value)
+    if len(found) > 1:
+        raise errors.AmbiguousKeyError(name, value, len(found))
+    if found:
+        return found[0], False
+    try:
+        created = yield from create(settings, connector)
+    except errors.OutcomeUnknownError as unknown:
+        try:
+            found = yield from find(settings, name, value)
+        except errors.NdesError as lookup:
+            _policy_append(unknown, f"looking the connector up again failed: {lookup}")
+            raise unknown from None
+        if len(found) == 1:
+            return found[0], True
+        if len(found) > 1:
+            raise errors.AmbiguousKeyError(name, value, len(found)) from unknown
+        raise
+    return created, True
+
+
+def _python_name(key: str) -> str:
+    wire = _protocol.wire_name(key)
+    return next(name for name, w in _protocol.WIRE_NAMES.items() if w == wire)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import builtins
 import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import _auth, _ops, _policy
@@ -30,9 +32,7 @@ class Client(ClientBase):
     def _default_backend(self, *, proxy: str | None, verify: bool | str) -> Any:
         from .backends import UrllibBackend
 
-        if proxy is not None or verify is not True:
-            raise NotImplementedError("proxy= and verify= are not supported yet")
-        return UrllibBackend()
+        return UrllibBackend(proxy=proxy, verify=verify)
 
     def __enter__(self) -> Client:
         return self
@@ -49,13 +49,66 @@ class Client(ClientBase):
         Pass a :class:`NdesConnector`, or its fields as keywords. Throttling (429) and 503 are
         retried after ``Retry-After``; a request that may have been processed never is.
         """
-        if connector is None:
-            connector = NdesConnector(**fields)
-        elif fields:
-            raise TypeError("create() takes a connector or fields, not both")
-        elif not isinstance(connector, NdesConnector):
-            raise TypeError(f"create() expects an NdesConnector, got {type(connector).__name__}")
+        connector = _ops.connector_of(connector, fields, "create")
         return self._run(_ops.create(self._settings, connector))  # type: ignore[no-any-return]
+
+    def get(self, connector_id: str) -> NdesConnector:
+        """GET one connector by id; :class:`~ndes.NotFoundError` when there is none."""
+        return self._run(_ops.get(self._settings, connector_id))  # type: ignore[no-any-return]
+
+    def list(
+        self,
+        *,
+        filter: str | None = None,
+        select: str | Iterable[str] | None = None,
+        top: int | None = None,
+        orderby: str | Iterable[str] | None = None,
+    ) -> Iterator[NdesConnector]:
+        """The connectors, lazily: a page is fetched when the loop reaches it.
+
+        ``filter`` is an OData expression (``"state eq 'active'"``); ``select`` and ``orderby``
+        take Python or wire names; ``top`` caps how many connectors come back in all."""
+        for page in self.list_pages(filter=filter, select=select, top=top, orderby=orderby):
+            yield from page
+
+    def list_pages(
+        self,
+        *,
+        filter: str | None = None,
+        select: str | Iterable[str] | None = None,
+        top: int | None = None,
+        orderby: str | Iterable[str] | None = None,
+    ) -> Iterator[builtins.list[NdesConnector]]:
+        """The connectors one page (a list) at a time, as Graph pages them."""
+        settings = self._settings
+        url: str | None = _ops.first_page_url(
+            settings, filter=filter, select=select, top=top, orderby=orderby
+        )
+        left = top
+        while url is not None:
+            page, url = self._run(_ops.list_page(settings, url))
+            page, left, url = _ops.within_top(page, left, url)
+            yield page
+
+    def update(self, connector_id: str, /, **changes: Any) -> NdesConnector | None:
+        """PATCH only the given fields (``None`` clears one); returns the connector when Graph
+        answers 200 with it, None on 204."""
+        return self._run(_ops.update(self._settings, connector_id, changes))  # type: ignore[no-any-return]
+
+    def delete(self, connector_id: str) -> None:
+        """DELETE one connector."""
+        self._run(_ops.delete(self._settings, connector_id))
+
+    def get_or_create(
+        self, connector: NdesConnector | None = None, /, *, key: str = "display_name", **fields: Any
+    ) -> tuple[NdesConnector, bool]:
+        """``(existing, False)`` when exactly one connector has this one's ``key`` value,
+        ``(created, True)`` when none has; :class:`~ndes.AmbiguousKeyError` when several do.
+
+        Safe to re-run: a create whose outcome is unknown is looked up again before the
+        error is raised."""
+        connector = _ops.connector_of(connector, fields, "get_or_create")
+        return self._run(_ops.get_or_create(self._settings, connector, key))  # type: ignore[no-any-return]
 
     def _run(self, operation: _policy.Operation) -> Any:
         """Drives a policy generator: the only place the sync client does I/O or waits."""

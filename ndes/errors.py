@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 __all__ = [
+    "AmbiguousKeyError",
     "AuthenticationError",
     "BadRequestError",
     "CredentialError",
+    "CrossOriginError",
     "DecodeError",
     "GraphError",
     "NdesError",
@@ -61,6 +63,27 @@ class CredentialError(NdesError):
 
     The cause (azure-identity's ``CredentialUnavailableError``, your callable's exception) is
     chained as ``__cause__``. The token itself is never shown."""
+
+
+class CrossOriginError(NdesError):
+    """Graph's ``@odata.nextLink`` points to another origin (scheme, host or port) than
+    ``base_url``; it was not followed, so the token went nowhere else."""
+
+
+class AmbiguousKeyError(NdesError):
+    """``get_or_create`` found several connectors with the key's value, so it cannot tell
+    which one is meant; ``count`` says how many."""
+
+    def __init__(self, key: str, value: object, count: int) -> None:
+        super().__init__(
+            f"{count} connectors have {key} == {value!r}; get_or_create needs at most one"
+        )
+        self.key = key
+        self.value = value
+        self.count = count
+
+    def __reduce__(self) -> tuple[type[AmbiguousKeyError], tuple[str, object, int]]:
+        return (type(self), (self.key, self.value, self.count))
 
 
 class OutcomeUnknownError(NdesError):

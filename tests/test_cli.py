@@ -89,7 +89,7 @@ def test_exit_codes(capsys, monkeypatch, server, emu):
     assert secret not in capsys.readouterr().err
 
     monkeypatch.delenv("NDES_TOKEN")
-    monkeypatch.delenv("AZURE_CLIENT_ID", raising=False)
+    monkeypatch.setitem(sys.modules, "azure.identity", None)  # as if it were not installed
     code, _, err = run(capsys, "create", "--display-name", "x")
     assert code == 2 and "no token" in err
 
@@ -132,8 +132,9 @@ def test_console_script_and_module(tmp_path: Path):
 def test_emulator_command_serves(tmp_path: Path):
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ndes", "emulator", "--port", str(port)],
+        [sys.executable, "-m", "ndes", "emulator", "--port", str(port), "--page-size", "1"],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
     )
@@ -144,6 +145,15 @@ def test_emulator_command_serves(tmp_path: Path):
 
         created = ndes.create(display_name="served", token=TOKEN, base_url=base_url)
         assert created.display_name == "served"
+        with ndes.Client(TOKEN, base_url=base_url) as client:
+            client.create(display_name="second")
+            assert [len(page) for page in client.list_pages()] == [1, 1]  # --page-size 1
     finally:
         proc.terminate()
-        proc.wait(10)
+        _, err = proc.communicate(timeout=10)
+    # One line per request, and no warning on loopback.
+    lines = err.splitlines()
+    assert len(lines) == 4
+    assert '"POST /beta/deviceManagement/ndesConnectors HTTP/1.1" 201' in lines[0]
+    assert '"GET /beta/deviceManagement/ndesConnectors?$skiptoken=1 HTTP/1.1" 200' in lines[3]
+    assert TOKEN not in err

@@ -37,6 +37,8 @@ def run_load() -> dict[str, object]:
         emu.inject("status", count=10, status=503)
         emu.inject("drop_after_body", count=10)
         deadline = time.monotonic() + SECONDS
+        # Intune's write limit (the client's default) would cap this at 100 creates per 20 s;
+        # what is measured here is concurrency through one client.
         with ndes.Client(
             TOKEN, base_url=server.base_url, retry_backoff=0.01, write_limit=None
         ) as client:

@@ -6,15 +6,31 @@ import httpx
 
 from .._http import HttpRequest, HttpResponse
 from ..errors import OutcomeUnknownError, TransportError
+from ._net import parse_proxy, ssl_context
 
 
 class HttpxBackend:
     """Sends through an ``httpx.Client`` (yours, or a new one it owns) without following
     redirects: the client decides."""
 
-    def __init__(self, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        proxy: str | None = None,
+        verify: bool | str = True,
+    ) -> None:
         self._owns = client is None
-        self.client = client if client is not None else httpx.Client(follow_redirects=False)
+        if client is None:
+            if proxy is not None:
+                parse_proxy(proxy)  # the same proxies as the other backends
+            context = ssl_context(verify)
+            client = httpx.Client(
+                follow_redirects=False, proxy=proxy, verify=verify if context is None else context
+            )
+        elif proxy is not None or verify is not True:
+            raise TypeError("proxy= and verify= configure the client this backend makes")
+        self.client = client
 
     def __repr__(self) -> str:
         return "HttpxBackend()"

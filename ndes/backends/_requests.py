@@ -9,19 +9,32 @@ from requests.adapters import HTTPAdapter
 
 from .._http import HttpRequest, HttpResponse
 from ..errors import OutcomeUnknownError, TransportError
+from ._net import parse_proxy
 
 
 class RequestsBackend:
     """Sends through a ``requests.Session`` (yours, or a new one it owns) with no redirects and
     no retries of its own: the client decides both."""
 
-    def __init__(self, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        *,
+        proxy: str | None = None,
+        verify: bool | str = True,
+    ) -> None:
         self._owns = session is None
         if session is None:
             session = requests.Session()
-            adapter = HTTPAdapter(max_retries=0)  # urllib3 must never re-send a POST
+            adapter = _Adapter(verify)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
+            if proxy is not None:
+                parse_proxy(proxy)  # the same proxies as the other backends
+                session.proxies = {"http": proxy, "https": proxy}
+            session.verify = verify
+        elif proxy is not None or verify is not True:
+            raise TypeError("proxy= and verify= configure the session this backend makes")
         self.session = session
 
     def __repr__(self) -> str:
@@ -65,6 +78,28 @@ class RequestsBackend:
     def close(self) -> None:
         if self._owns:
             self.session.close()
+
+
+class _Adapter(HTTPAdapter):
+    """No retries (urllib3 must never re-send a POST), and a `verify=` that REQUESTS_CA_BUNDLE
+    cannot override, as it overrides a session's own (psf/requests#3829)."""
+
+    def __init__(self, verify: bool | str) -> None:
+        super().__init__(max_retries=0)
+        self._verify = verify
+
+    def send(
+        self,
+        request: Any,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> Any:
+        if self._verify is not True:
+            verify = self._verify
+        return super().send(request, stream, timeout, verify, cert, proxies)
 
 
 def _before_sending(exc: BaseException) -> bool:

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from .._http import HttpRequest, HttpResponse
 from ..errors import OutcomeUnknownError, TransportError
+from ._net import ProxyChoice
+from ._net import ssl_context as make_ssl_context
 
 # Servers close idle connections after a while; one idle longer than this is not reused.
 MAX_IDLE_SECONDS = 30.0
@@ -42,11 +44,46 @@ def _dropped(conn: http.client.HTTPConnection) -> bool:
     return bool(readable)
 
 
-class UrllibBackend:
-    """Standard-library HTTP(S) with keep-alive. ``ssl_context`` defaults to the system's."""
+class _AbsoluteForm(http.client.HTTPConnection):
+    """Plain HTTP through a forward proxy: the request target is the absolute URL."""
 
-    def __init__(self, *, ssl_context: ssl.SSLContext | None = None) -> None:
-        self._ssl_context = ssl_context
+    def __init__(
+        self,
+        proxy_host: str,
+        proxy_port: int,
+        timeout: float,
+        origin: str,
+        proxy_headers: dict[str, str],
+    ) -> None:
+        super().__init__(proxy_host, proxy_port, timeout=timeout)
+        self._origin = origin
+        self._proxy_headers = proxy_headers
+
+    def putrequest(self, method: str, url: str, *args: bool, **kwargs: bool) -> None:
+        super().putrequest(method, self._origin + url, *args, **kwargs)
+        for name, value in self._proxy_headers.items():
+            self.putheader(name, value)
+
+
+class UrllibBackend:
+    """Standard-library HTTP(S) with keep-alive.
+
+    ``proxy``: an ``http://[user:password@]host:port`` proxy for every request (CONNECT for
+    HTTPS); without it, HTTPS_PROXY/HTTP_PROXY/ALL_PROXY and NO_PROXY are read once, here, as
+    requests reads them. ``verify``: True (the system's CAs), False, or the path of a CA
+    bundle; ``ssl_context`` instead gives the whole TLS context."""
+
+    def __init__(
+        self,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        proxy: str | None = None,
+        verify: bool | str = True,
+    ) -> None:
+        if ssl_context is not None and verify is not True:
+            raise TypeError("give ssl_context or verify, not both")
+        self._ssl_context = ssl_context or make_ssl_context(verify)
+        self._proxies = ProxyChoice(proxy)
         self._idle: dict[tuple[str, str, int], list[tuple[float, http.client.HTTPConnection]]] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -68,11 +105,26 @@ class UrllibBackend:
                         conn.sock.settimeout(timeout)
                     return conn, True
                 conn.close()
+        return self._new_connection(key, timeout), False
+
+    def _new_connection(
+        self, key: tuple[str, str, int], timeout: float
+    ) -> http.client.HTTPConnection:
         scheme, host, port = key
+        proxy = self._proxies.for_origin(scheme, host, port)
         if scheme == "https":
             context = self._ssl_context or ssl.create_default_context()
-            return http.client.HTTPSConnection(host, port, timeout=timeout, context=context), False
-        return http.client.HTTPConnection(host, port, timeout=timeout), False
+            if proxy is None:
+                return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
+            conn = http.client.HTTPSConnection(
+                proxy.host, proxy.port, timeout=timeout, context=context
+            )
+            conn.set_tunnel(host, port, headers=proxy.headers)
+            return conn
+        if proxy is None:
+            return http.client.HTTPConnection(host, port, timeout=timeout)
+        origin = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+        return _AbsoluteForm(proxy.host, proxy.port, timeout, origin, proxy.headers)
 
     def _checkin(self, key: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
         with self._lock:

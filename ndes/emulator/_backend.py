@@ -14,10 +14,10 @@ class EmulatorBackend:
     """A backend that hands each request straight to a :class:`GraphEmulator`; socket faults
     become the errors a real backend would raise for them."""
 
-    def __init__(
-        self, emulator: GraphEmulator | None = None, base_url: str = "http://localhost/beta"
-    ) -> None:
+    def __init__(self, emulator: GraphEmulator | None = None, base_url: str | None = None) -> None:
         self.emulator = emulator or GraphEmulator()
+        #: Where its links (next pages, Location) point; by default the host each request
+        #: named, as Graph's do, so that a client's next links stay on its own origin.
         self.base_url = base_url
 
     def __repr__(self) -> str:
@@ -28,7 +28,7 @@ class EmulatorBackend:
         headers = {k.lower(): v for k, v in request.headers.items()}
         target = urlsplit(request.url)
         path = target.path + (f"?{target.query}" if target.query else "")
-        fault = emulator.next_fault()
+        fault = emulator.next_fault(request.method)
         if fault and fault.kind == "refuse":
             raise TransportError("connection refused (emulated)")
         emulator.record(
@@ -44,7 +44,8 @@ class EmulatorBackend:
             seconds = float(fault.params.get("seconds", 1.0))
             late = seconds > request.timeout
             time.sleep(min(seconds, request.timeout))
-        reply = emulator.handle(request.method, path, headers, request.body, fault, self.base_url)
+        base_url = self.base_url or f"{target.scheme}://{target.netloc}/beta"
+        reply = emulator.handle(request.method, path, headers, request.body, fault, base_url)
         if late:
             raise OutcomeUnknownError(
                 f"timed out after {request.timeout}s waiting for the answer (emulated)"

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from .._core import NdesConnector
 from .._state import NdesConnectorState
 from ..errors import DecodeError
+from . import _query
 
 COLLECTION = "/beta/deviceManagement/ndesConnectors"
 ENTITY_CONTENT_TYPE = (
@@ -41,6 +42,8 @@ FAULT_KINDS = (
 class Fault:
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
+    #: Only a request with this method meets the fault (None: any request).
+    method: str | None = None
 
 
 @dataclass
@@ -55,9 +58,10 @@ class Reply:
 @dataclass(frozen=True)
 class SeenRequest:
     method: str
-    path: str
+    path: str  # as sent, still percent-encoded
     headers: dict[str, str]  # lower-case names
     body: bytes
+    query: str = ""  # as sent, still percent-encoded
 
     def __repr__(self) -> str:  # the token stays out of printed records
         shown = {k: ("<redacted>" if k == "authorization" else v) for k, v in self.headers.items()}
@@ -67,8 +71,12 @@ class SeenRequest:
 class GraphEmulator:
     """A Graph stand-in for the ndesConnectors collection, safe to share between threads."""
 
-    def __init__(self, *, accept_token: Callable[[str], bool] | None = None) -> None:
+    def __init__(
+        self, *, accept_token: Callable[[str], bool] | None = None, page_size: int = 100
+    ) -> None:
         self.accept_token = accept_token
+        #: How many connectors a page of the collection holds before a next link.
+        self.page_size = page_size
         self._lock = threading.Lock()
         self._connectors: dict[str, bytes] = {}
         self._faults: deque[Fault] = deque()
@@ -86,12 +94,15 @@ class GraphEmulator:
         with self._lock:
             return list(self._requests)
 
-    def inject(self, kind: str, count: int = 1, **params: object) -> None:
-        """Queue a fault for the next `count` requests (see FAULT_KINDS)."""
+    def inject(
+        self, kind: str, count: int = 1, *, method: str | None = None, **params: object
+    ) -> None:
+        """Queue a fault for the next `count` requests (see FAULT_KINDS), or for the next
+        `count` requests with `method` (GET, POST, PATCH, DELETE) when it is given."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULT_KINDS)}")
         with self._lock:
-            self._faults.extend(Fault(kind, dict(params)) for _ in range(count))
+            self._faults.extend(Fault(kind, dict(params), method) for _ in range(count))
 
     def reset(self) -> None:
         with self._lock:
@@ -100,13 +111,19 @@ class GraphEmulator:
             self._requests.clear()
 
     # -- what the server and the backend call ----------------------------------------------
-    def next_fault(self) -> Fault | None:
+    def next_fault(self, method: str | None = None) -> Fault | None:
+        """The first queued fault this request meets, taken off the queue."""
         with self._lock:
-            return self._faults.popleft() if self._faults else None
+            for i, fault in enumerate(self._faults):
+                if fault.method is None or method is None or fault.method == method:
+                    del self._faults[i]
+                    return fault
+            return None
 
     def record(self, method: str, target: str, headers: dict[str, str], body: bytes) -> None:
+        parts = urlsplit(target)
         with self._lock:
-            self._requests.append(SeenRequest(method, urlsplit(target).path, dict(headers), body))
+            self._requests.append(SeenRequest(method, parts.path, dict(headers), body, parts.query))
 
     def handle(
         self,
@@ -176,21 +193,104 @@ class GraphEmulator:
             if method == "POST":
                 return self._create(headers, body, crid, base_url)
             if method == "GET":
-                with self._lock:
-                    items = b",".join(self._connectors.values())
-                context = f'"@odata.context":"{base_url}/$metadata#deviceManagement/ndesConnectors"'
-                return _json(200, b"{" + context.encode() + b',"value":[' + items + b"]}", crid)
+                return self._list(urlsplit(target).query, crid, base_url)
             return _error(405, "BadRequest", f"{method} is not allowed on this resource.", crid)
-        if path.startswith(COLLECTION + "/") and method == "GET":
-            key = path[len(COLLECTION) + 1 :]
+        if path.startswith(COLLECTION + "/") and "/" not in path[len(COLLECTION) + 1 :]:
+            key = unquote(path[len(COLLECTION) + 1 :])
             with self._lock:
                 stored = self._connectors.get(key)
             if stored is None:
                 return _error(404, "ResourceNotFound", f"Resource '{key}' does not exist.", crid)
-            return _json(200, _with_context(stored, base_url), crid)
+            if method == "GET":
+                return _json(200, _with_context(stored, base_url), crid)
+            if method == "PATCH":
+                return self._update(key, stored, headers, body, crid, base_url)
+            if method == "DELETE":
+                with self._lock:
+                    self._connectors.pop(key, None)
+                reply = _json(204, b"", crid)
+                del reply.headers["Content-Type"]
+                return reply
+            return _error(405, "BadRequest", f"{method} is not allowed on this resource.", crid)
         return _error(404, "BadRequest", f"Resource not found for the segment '{path}'.", crid)
 
+    def _list(self, query: str, crid: str, base_url: str) -> Reply:
+        options = dict(parse_qsl(query, keep_blank_values=True))
+        with self._lock:
+            docs = [json.loads(stored) for stored in self._connectors.values()]
+        try:
+            if "$filter" in options:
+                keep = _query.parse_filter(options["$filter"])
+                docs = [d for d in docs if keep(d)]
+            if "$orderby" in options:
+                docs = _query.order(docs, options["$orderby"])
+            if "$top" in options:
+                docs = docs[: _query.parse_top(options["$top"])]
+            start = _query.parse_skiptoken(options.get("$skiptoken", "0"))
+            select = _query.parse_select(options["$select"]) if "$select" in options else None
+        except _query.QueryError as exc:
+            return _error(400, "BadRequest", str(exc), crid)
+        page = docs[start : start + self.page_size]
+        if select is not None:
+            page = [{k: d[k] for k in select if k in d} for d in page]
+        doc: dict[str, Any] = {
+            "@odata.context": f"{base_url}/$metadata#deviceManagement/ndesConnectors",
+            "value": page,
+        }
+        if start + self.page_size < len(docs):
+            options["$skiptoken"] = str(start + self.page_size)
+            doc["@odata.nextLink"] = f"{base_url}/deviceManagement/ndesConnectors?" + "&".join(
+                f"{k}={quote(v, safe='')}" for k, v in options.items()
+            )
+        return _json(200, json.dumps(doc, ensure_ascii=False).encode(), crid)
+
+    def _update(
+        self,
+        key: str,
+        stored: bytes,
+        headers: dict[str, str],
+        body: bytes,
+        crid: str,
+        base_url: str,
+    ) -> Reply:
+        refused = self._refusal(headers, body, crid)
+        if refused is not None:
+            return refused
+        changes = json.loads(body)
+        if not isinstance(changes, dict):
+            return _error(400, "BadRequest", "Invalid request body: not an object.", crid)
+        if changes.get("id", key) != key:
+            return _error(400, "BadRequest", "The key property 'id' cannot be changed.", crid)
+        doc = json.loads(stored)
+        for name, value in changes.items():
+            if name == "@odata.type":
+                continue
+            if value is None:
+                doc.pop(name, None)
+            else:
+                doc[name] = value
+        updated = NdesConnector.from_dict(doc).to_json()
+        with self._lock:
+            if key not in self._connectors:  # deleted meanwhile
+                return _error(404, "ResourceNotFound", f"Resource '{key}' does not exist.", crid)
+            self._connectors[key] = updated
+        return _json(200, _with_context(updated, base_url), crid)
+
     def _create(self, headers: dict[str, str], body: bytes, crid: str, base_url: str) -> Reply:
+        refused = self._refusal(headers, body, crid)
+        if refused is not None:
+            return refused
+        connector = NdesConnector.from_json(body)
+        connector.id = str(uuid.uuid4())
+        stored = connector.to_json()
+        with self._lock:
+            self._connectors[connector.id] = stored
+        reply = _json(201, _with_context(stored, base_url), crid)
+        reply.headers["Location"] = f"{base_url}/deviceManagement/ndesConnectors('{connector.id}')"
+        return reply
+
+    def _refusal(self, headers: dict[str, str], body: bytes, crid: str) -> Reply | None:
+        """Graph's 400 for a body it will not take (a create's or an update's), else None."""
         content_type = headers.get("content-type", "")
         if content_type.split(";")[0].strip().lower() != "application/json":
             return _error(
@@ -220,13 +320,7 @@ class GraphEmulator:
                 "'microsoft.graph.ndesConnectorState'.",
                 crid,
             )
-        connector.id = str(uuid.uuid4())
-        stored = connector.to_json()
-        with self._lock:
-            self._connectors[connector.id] = stored
-        reply = _json(201, _with_context(stored, base_url), crid)
-        reply.headers["Location"] = f"{base_url}/deviceManagement/ndesConnectors('{connector.id}')"
-        return reply
+        return None
 
 
 def _with_context(entity: bytes, base_url: str) -> bytes:

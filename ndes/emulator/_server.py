@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +12,7 @@ from types import TracebackType
 from ._graph import GraphEmulator
 
 ADMIN = "/_emulator"
+log = logging.getLogger("ndes.emulator")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -20,15 +22,17 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
-    def log_message(self, format: str, *args: object) -> None:  # quiet; ndes never prints
-        pass
+    def log_message(self, format: str, *args: object) -> None:
+        # One line per request on the "ndes.emulator" logger (the `ndes emulator` command
+        # shows it); the library itself never prints.
+        log.info("%s %s", self.address_string(), format % args)
 
     def _serve(self) -> None:
         emulator = self.server.emulator
         headers = {k.lower(): v for k, v in self.headers.items()}
         if self.path.startswith(ADMIN):
             return self._admin(emulator)
-        fault = emulator.next_fault()
+        fault = emulator.next_fault(self.command)
         if fault and fault.kind == "drop_before_body":
             emulator.record(self.command, self.path, headers, b"")
             self.close_connection = True
@@ -41,7 +45,10 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.then == "drop_after_body":
             self.close_connection = True
             return
-        self.send_response(reply.status)
+        # The reply carries its own Date (the one in its error JSON): send_response would add
+        # a second one.
+        self.log_request(reply.status)
+        self.send_response_only(reply.status)
         for name, value in reply.headers.items():
             if name.lower() != "content-length":
                 self.send_header(name, value)
@@ -62,7 +69,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         if self.command == "POST" and self.path == ADMIN + "/faults":
             spec = json.loads(body or b"{}")
-            emulator.inject(spec.pop("kind"), int(spec.pop("count", 1)), **spec)
+            emulator.inject(
+                spec.pop("kind"), int(spec.pop("count", 1)), method=spec.pop("method", None), **spec
+            )
             payload = b"{}"
         elif self.command == "DELETE" and self.path == ADMIN:
             emulator.reset()
@@ -87,11 +96,10 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A client that hangs up (as the fault tests make them do) is no error of the server's.
-        import logging
         import sys
 
         if not isinstance(sys.exc_info()[1], ConnectionError):
-            logging.getLogger("ndes.emulator").exception("error serving %s", client_address)
+            log.exception("error serving %s", client_address)
 
 
 class EmulatorServer:
