@@ -4,6 +4,8 @@ runs under the sync client and the async one."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from . import _protocol
 from ._core import NdesConnector
@@ -26,3 +28,29 @@ def create(settings: Settings, connector: NdesConnector) -> Operation:
     )
     response = yield from exchange(settings, call, client_request_id)
     return _protocol.read_connector(response, client_request_id)
+
+
+def create_many(
+    settings: Settings,
+    items: Iterable[Any],
+    *,
+    if_absent: bool = False,
+    key: str = "display_name",
+    batch_size: int = 20,
+    on_progress: Callable[[int, int | None], Any] | None = None,
+) -> Operation:
+    """Creates every item through JSON $batch; returns a BulkResult (see :mod:`ndes._bulk`)."""
+    from . import _bulk
+
+    return _bulk.create_many(
+        settings,
+        items,
+        if_absent=if_absent,
+        key=key,
+        batch_size=batch_size,
+        on_progress=on_progress,
+    )
+
+
+# STAND-IN until branch `resource` lands: the lead drops this line and ndes/_resource_standin.py.
+from ._resource_standin import first_page_url, list_page  # noqa: E402, F401
