@@ -25,7 +25,7 @@ FIELDS = (
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from . import __version__, _cli_bulk
 
     parser = argparse.ArgumentParser(
         prog="ndes", description="Create Microsoft Graph ndesConnectors (Intune NDES connectors)."
@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--timeout", type=float, default=30.0, help="seconds per attempt")
     create.add_argument("--max-retries", type=int, default=3, help="for 429, 503, not-sent")
     create.add_argument("-v", "--verbose", action="store_true", help="log each attempt to stderr")
+    _cli_bulk.add_arguments(create)
 
     serve = commands.add_parser("emulator", help="serve the Graph emulator until interrupted")
     serve.add_argument("--host", default="127.0.0.1")
@@ -86,6 +87,10 @@ def _create(args: argparse.Namespace) -> int:
     from ._core import NdesConnector
     from .client import DEFAULT_BASE_URL, Client
 
+    if args.from_file is not None:
+        from . import _cli_bulk
+
+        return _cli_bulk.run(args)
     fields = {dest: getattr(args, dest) for dest, _, _ in FIELDS}
     fields["role_scope_tag_ids"] = args.role_scope_tag_ids
     try:

@@ -1,0 +1,304 @@
+"""``ndes create --from FILE``: one connector per row, through ``Client.create_many``.
+
+stdout gets one JSON line per row, in row order: ``line``, ``status`` and the ``connector`` or
+the ``error``. stderr gets a progress bar when it is a terminal, and a summary line at the end.
+The exit code is 0 only when every row was created or already existed; otherwise the most
+serious outcome seen decides: 6 some outcome unknown, 5 nothing reached Graph, 4 Graph refused
+a row, 3 a row was invalid (the codes of ``ndes create``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import json
+import sys
+import time
+from collections import deque
+from typing import IO, Any
+
+from . import errors
+from ._bulk_result import UNKNOWN, BulkEntry
+
+EXIT_OK, EXIT_USAGE, EXIT_VALIDATION, EXIT_GRAPH, EXIT_TRANSPORT, EXIT_UNKNOWN = 0, 2, 3, 4, 5, 6
+
+
+def add_arguments(create: argparse.ArgumentParser) -> None:
+    """The options of bulk create, on the ``create`` command's parser."""
+    create.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="create one connector per row of FILE: .csv (a header of wire or Python names), "
+        ".jsonl or a .json array; - reads stdin",
+    )
+    create.add_argument(
+        "--format",
+        choices=("csv", "jsonl", "json"),
+        help="when FILE's name "
+        "does not say (default: from the name, else from the first character)",
+    )
+    create.add_argument("--batch-size", type=int, default=20, help="requests per $batch, 1-20")
+    create.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    # `create --if-absent` (get_or_create) comes with the resource commands too; whichever
+    # lands first defines it and the other reuses it.
+    taken = create._option_string_actions
+    if "--if-absent" not in taken:
+        create.add_argument(
+            "--if-absent",
+            action="store_true",
+            help="skip rows whose --key value already exists in Graph",
+        )
+    if "--key" not in taken:
+        create.add_argument(
+            "--key", default="display_name", help="the field --if-absent matches on"
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    from .cli import FIELDS, _fail, _token
+
+    given = [getattr(args, dest) for dest, _, _ in FIELDS] + [args.role_scope_tag_ids]
+    if any(value is not None for value in given):
+        return _fail(EXIT_USAGE, "--from takes the fields from the file; give no field options")
+    try:
+        stream, fmt = _open(args.from_file, args.format)
+    except OSError as exc:
+        return _fail(EXIT_USAGE, f"cannot read {args.from_file}: {exc.strerror or exc}")
+    token = _token(args.emulator)
+    if token is None:
+        return _fail(EXIT_USAGE, "no token: set NDES_TOKEN (or azure-identity's AZURE_* variables)")
+    show = not args.no_progress and sys.stderr.isatty()
+    total = _count(args.from_file, fmt) if show else None
+    try:
+        return _create_rows(args, token, stream, fmt, total, show)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def _open(name: str, fmt: str | None) -> tuple[IO[str], str]:
+    from ._cli_rows import format_of
+
+    stream = sys.stdin if name == "-" else open(name, encoding="utf-8-sig", newline="")  # noqa: SIM115
+    if fmt is None:
+        first = stream.readline()
+        fmt = format_of("" if name == "-" else name, first)
+        if name == "-":
+            stream = _Chained(first, stream)  # type: ignore[assignment]
+        else:
+            stream.seek(0)
+    return stream, fmt
+
+
+class _Chained:
+    """stdin with its first line, already read to tell the format, put back in front."""
+
+    def __init__(self, first: str, rest: IO[str]) -> None:
+        self._lines = itertools.chain([first] if first else [], rest)
+
+    def __iter__(self) -> Any:
+        return self._lines
+
+    def read(self) -> str:
+        return "".join(self._lines)
+
+    def close(self) -> None:
+        pass
+
+
+def _count(name: str, fmt: str) -> int | None:
+    from ._cli_rows import count_rows
+
+    if name == "-" or fmt == "json":
+        return None  # stdin cannot be read twice; a JSON array's count comes when it is parsed
+    try:
+        with open(name, encoding="utf-8-sig", newline="") as f:
+            return count_rows(f, fmt)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _create_rows(
+    args: argparse.Namespace, token: Any, stream: IO[str], fmt: str, total: int | None, show: bool
+) -> int:
+    from . import _bulk
+    from ._cli_rows import FileError, rows
+    from .client import DEFAULT_BASE_URL, Client
+
+    lines: deque[int] = deque()
+    try:
+        source = rows(stream, fmt)
+        if fmt == "json":
+            source = list(source)  # type: ignore[assignment]
+            total = len(source)  # type: ignore[arg-type]
+    except (FileError, UnicodeDecodeError) as exc:
+        from .cli import _fail
+
+        return _fail(EXIT_USAGE, f"{args.from_file}: {exc}")
+
+    def items() -> Any:
+        for line, item in source:
+            lines.append(line)
+            yield item
+
+    progress = _Progress(sys.stderr, total) if show else None
+    out = _Output(sys.stdout, lines)
+    server = None
+    started = time.monotonic()
+    if args.emulator:
+        from .emulator import serve
+
+        server = serve()
+        base_url = server.base_url
+    else:
+        base_url = args.base_url or DEFAULT_BASE_URL
+    if args.verbose:
+        import logging
+
+        logging.basicConfig(format="ndes: %(message)s", level=logging.DEBUG)
+    try:
+        with Client(
+            token, base_url=base_url, timeout=args.timeout, max_retries=args.max_retries
+        ) as client:
+            result = client._run(
+                _bulk.create_many(
+                    client._settings,
+                    items(),
+                    if_absent=args.if_absent,
+                    key=args.key,
+                    batch_size=args.batch_size,
+                    on_progress=progress.update if progress else None,
+                    on_entry=out.entry,
+                )
+            )
+    except (FileError, UnicodeDecodeError, csv.Error) as exc:
+        return _stop(progress, EXIT_USAGE, f"{args.from_file}: {exc}")
+    except ValueError as exc:  # a refused base URL, batch size or key
+        return _stop(progress, EXIT_USAGE, str(exc))
+    except errors.NdesError as exc:  # reading the collection for --if-absent failed
+        return _stop(progress, _exit_code(exc), str(exc))
+    finally:
+        if server is not None:
+            server.close()
+    if progress:
+        progress.close()
+    elapsed = time.monotonic() - started
+    rate = f", {len(result) / elapsed:,.0f}/s" if elapsed > 0 and len(result) else ""
+    print(f"ndes: {result.summary()} ({elapsed:.1f} s{rate})", file=sys.stderr)
+    codes = [_exit_code(e.error) for e in result if not e.ok and e.error is not None]
+    return max(codes, default=EXIT_OK)
+
+
+def _stop(progress: _Progress | None, code: int, message: str) -> int:
+    from .cli import _fail
+
+    if progress:
+        progress.close()
+    return _fail(code, message)
+
+
+def _exit_code(error: BaseException) -> int:
+    if isinstance(error, errors.OutcomeUnknownError):
+        return EXIT_UNKNOWN
+    if isinstance(error, errors.TransportError):
+        return EXIT_TRANSPORT
+    if isinstance(error, (errors.ValidationError, errors.DecodeError)):
+        return EXIT_VALIDATION
+    return EXIT_GRAPH
+
+
+class _Output:
+    """One JSON line per row, in row order: entries settle out of order (a row re-sent after
+    its Retry-After), so the ones ahead of a gap wait here until it fills."""
+
+    def __init__(self, stream: IO[str], lines: deque[int]) -> None:
+        self._stream = stream
+        self._lines = lines
+        self._next = 0
+        self._held: dict[int, BulkEntry] = {}
+
+    def entry(self, entry: BulkEntry) -> None:
+        self._held[entry.index] = entry
+        while self._next in self._held:
+            self._write(self._held.pop(self._next), self._lines.popleft())
+            self._next += 1
+
+    def _write(self, entry: BulkEntry, line: int) -> None:
+        head = f'{{"line":{line},"status":"{entry.status}"'
+        if entry.connector is not None:
+            text = head + ',"connector":' + entry.connector.to_json().decode() + "}"
+        else:
+            text = (
+                head
+                + ',"error":'
+                + json.dumps(_error_doc(entry), ensure_ascii=False, separators=(",", ":"))
+                + "}"
+            )
+        self._stream.write(text + "\n")
+
+
+def _error_doc(entry: BulkEntry) -> dict[str, Any]:
+    error = entry.error
+    doc: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
+    if isinstance(error, errors.ValidationError):
+        doc["field"] = error.field
+    elif isinstance(error, errors.DecodeError):
+        doc["offset"] = error.offset
+    if isinstance(error, errors.GraphError):
+        doc.update(status=error.status, code=error.code, request_id=error.request_id)
+    client_request_id = getattr(error, "client_request_id", None)
+    if client_request_id:
+        doc["client_request_id"] = client_request_id
+    if entry.status == UNKNOWN:
+        doc["hint"] = "the connector may exist: run again with --if-absent"
+    return doc
+
+
+class _Progress:
+    """A one-line bar on a terminal: done/total, percent, rate, ETA; redrawn at most 10 times
+    a second."""
+
+    WIDTH = 24
+
+    def __init__(self, stream: IO[str], total: int | None) -> None:
+        self._stream = stream
+        self._total = total
+        self._started = time.monotonic()
+        self._drawn = 0.0
+        self._done = 0
+
+    def update(self, done: int, total: int | None) -> None:
+        self._done = done
+        now = time.monotonic()
+        if now - self._drawn >= 0.1 or done == self._total:
+            self._drawn = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        elapsed = max(now - self._started, 1e-9)
+        rate = self._done / elapsed
+        total = self._total
+        if total:
+            share = min(self._done / total, 1.0)
+            filled = int(share * self.WIDTH)
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            eta = _clock((total - self._done) / rate) if rate > 0 else "--:--"
+            text = f"[{bar}] {self._done:,}/{total:,} {share:4.0%} {rate:,.0f}/s ETA {eta}"
+        else:
+            text = f"{self._done:,} done {rate:,.0f}/s"
+        self._stream.write("\r" + text + "\x1b[K")
+        self._stream.flush()
+
+    def close(self) -> None:
+        self._draw(time.monotonic())
+        self._stream.write("\n")
+        self._stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02}:{s:02}" if h else f"{m}:{s:02}"
