@@ -41,6 +41,14 @@ def add_arguments(create: argparse.ArgumentParser) -> None:
     )
     create.add_argument("--batch-size", type=int, default=20, help="requests per $batch, 1-20")
     create.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    create.add_argument(
+        "--write-limit",
+        type=_write_limit,
+        default=(100, 20.0),
+        metavar="N/SECONDS",
+        help="at most N writes in any SECONDS (default 100/20, Intune's per-app limit); "
+        "'none' for an emulator",
+    )
     # `create --if-absent` (get_or_create) comes with the resource commands too; whichever
     # lands first defines it and the other reuses it.
     taken = create._option_string_actions
@@ -54,6 +62,19 @@ def add_arguments(create: argparse.ArgumentParser) -> None:
         create.add_argument(
             "--key", default="display_name", help="the field --if-absent matches on"
         )
+
+
+def _write_limit(text: str) -> tuple[int, float] | None:
+    if text.strip().lower() == "none":
+        return None
+    try:
+        writes, _, seconds = text.partition("/")
+        limit = (int(writes), float(seconds))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not N/SECONDS, e.g. 100/20") from None
+    if limit[0] < 1 or limit[1] <= 0:
+        raise argparse.ArgumentTypeError("a write limit needs N >= 1 and SECONDS > 0")
+    return limit
 
 
 def run(args: argparse.Namespace) -> int:
@@ -160,7 +181,11 @@ def _create_rows(
         logging.basicConfig(format="ndes: %(message)s", level=logging.DEBUG)
     try:
         with Client(
-            token, base_url=base_url, timeout=args.timeout, max_retries=args.max_retries
+            token,
+            base_url=base_url,
+            timeout=args.timeout,
+            max_retries=args.max_retries,
+            write_limit=args.write_limit,
         ) as client:
             result = client._run(
                 _bulk.create_many(
