@@ -37,7 +37,11 @@ def run_load() -> dict[str, object]:
         emu.inject("status", count=10, status=503)
         emu.inject("drop_after_body", count=10)
         deadline = time.monotonic() + SECONDS
-        with ndes.Client(TOKEN, base_url=server.base_url, retry_backoff=0.01) as client:
+        # write_limit=None: this is a test of threads and faults; at the default 100 writes per
+        # 20 s the limiter, not the load, would decide how many creates fit in the time.
+        with ndes.Client(
+            TOKEN, base_url=server.base_url, retry_backoff=0.01, write_limit=None
+        ) as client:
 
             def work(n: int) -> None:
                 for i in range(MAX_PER_THREAD):
