@@ -102,12 +102,12 @@ def run(args: argparse.Namespace) -> int:
 def _open(name: str, fmt: str | None) -> tuple[IO[str], str]:
     from ._cli_rows import format_of
 
-    stream = sys.stdin if name == "-" else open(name, encoding="utf-8-sig", newline="")  # noqa: SIM115
+    stream = sys.stdin if name == "-" else open(name, encoding="utf-8-sig", newline="")
     if fmt is None:
         first = stream.readline()
         fmt = format_of("" if name == "-" else name, first)
         if name == "-":
-            stream = _Chained(first, stream)  # type: ignore[assignment]
+            stream = _Chained(first, stream)
         else:
             stream.seek(0)
     return stream, fmt

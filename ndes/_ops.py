@@ -52,5 +52,7 @@ def create_many(
     )
 
 
-# STAND-IN until branch `resource` lands: the lead drops this line and ndes/_resource_standin.py.
-from ._resource_standin import first_page_url, list_page  # noqa: E402, F401
+# STAND-IN until branch `resource` lands: the lead drops the two lines below and
+# ndes/_resource_standin.py.
+from ._resource_standin import first_page_url as first_page_url  # noqa: E402
+from ._resource_standin import list_page as list_page  # noqa: E402
