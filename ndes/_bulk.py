@@ -67,6 +67,9 @@ def create_many(
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValueError(f"batch_size must be 1 to {MAX_BATCH} (Graph's limit), not {batch_size}")
     key_name = python_name(key)
+    if settings.limiter is not None:
+        # A batch books its writes at once, so it can hold no more than the limit allows.
+        batch_size = min(batch_size, settings.limiter.limit)
     total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
     run = _Run(settings, if_absent, key_name, batch_size, total, on_progress, on_entry)
     return run.go(iter(items))

@@ -327,6 +327,12 @@ def test_each_batch_books_its_writes_with_the_shared_limiter():
     assert limiter.reserve(1) == 40.0  # a later single create waits its turn too
 
 
+def test_a_batch_never_holds_more_writes_than_the_limit_allows():
+    limiter = WriteLimiter(7, 20.0, clock=lambda: 0.0)
+    _, sent, slept = run(bulk.create_many(settings(limiter=limiter), iter(names(15))), graph())
+    assert [len(sub_requests(r)) for r in sent] == [7, 7, 1] and slept == [20.0, 40.0]
+
+
 class TestIfAbsent:
     def test_existing_keys_are_skipped_and_duplicates_in_the_input_made_once(self):
         store = [NdesConnector(id="old", display_name="n1", state="active")]
