@@ -62,7 +62,6 @@ class Client(ClientBase):
     def create_many(
         self,
         connectors: Iterable[NdesConnector | dict[str, Any]],
-        /,
         *,
         if_absent: bool = False,
         key: str = "display_name",
