@@ -64,6 +64,35 @@ def add_arguments(create: argparse.ArgumentParser) -> None:
         )
 
 
+def add_emulator_arguments(serve: argparse.ArgumentParser) -> None:
+    """``ndes emulator --throttle``: Intune's write limits, for a demo of the limiter."""
+    serve.add_argument(
+        "--throttle",
+        type=_throttle,
+        metavar="APP/TENANT/SECONDS",
+        help="answer 429 with Retry-After past APP writes per app (token) or TENANT writes in "
+        "all in any SECONDS; Intune's are 100/200/20",
+    )
+
+
+def configure_emulator(server: Any, args: argparse.Namespace) -> None:
+    if args.throttle is not None:
+        server.emulator.throttle_writes(*args.throttle)
+
+
+def _throttle(text: str) -> tuple[int, int, float]:
+    try:
+        app, tenant, seconds = text.split("/")
+        limits = (int(app), int(tenant), float(seconds))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not APP/TENANT/SECONDS, e.g. 100/200/20"
+        ) from None
+    if min(limits) <= 0:
+        raise argparse.ArgumentTypeError("the limits and the window must be positive")
+    return limits
+
+
 def _write_limit(text: str) -> tuple[int, float] | None:
     if text.strip().lower() == "none":
         return None

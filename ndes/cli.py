@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("emulator", help="serve the Graph emulator until interrupted")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    _cli_bulk.add_emulator_arguments(serve)
     return parser
 
 
@@ -136,12 +137,14 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
+    from . import _cli_bulk
     from .emulator import serve
 
     try:
         server = serve(args.host, args.port)
     except OSError as exc:
         return _fail(EXIT_USAGE, f"cannot listen on {args.host}:{args.port}: {exc}")
+    _cli_bulk.configure_emulator(server, args)
     print(server.base_url, flush=True)
     try:
         server.serve_forever()

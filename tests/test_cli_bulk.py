@@ -192,3 +192,33 @@ def test_a_progress_bar_on_a_terminal_only(tmp_path, server, emu):
     )
     assert piped.returncode == 0 and b"\r" not in piped.stderr and b"60 created" in piped.stderr
     assert len(emu.connectors) == 180
+
+
+def test_the_emulator_command_throttles_when_asked(tmp_path):
+    import ndes
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ndes", "emulator", "--port", "0", "--throttle", "2/10/60"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        base_url = proc.stdout.readline().strip()
+        with ndes.Client(TOKEN, base_url=base_url, write_limit=None, max_retries=0) as client:
+            client.create(display_name="a")
+            client.create(display_name="b")
+            with pytest.raises(ndes.ThrottledError) as info:
+                client.create(display_name="c")
+            assert info.value.status == 429 and info.value.retry_after >= 59
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    bad = subprocess.run(
+        [sys.executable, "-m", "ndes", "emulator", "--throttle", "fast"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "APP/TENANT/SECONDS" in bad.stderr
