@@ -15,13 +15,17 @@ import itertools
 import json
 import sys
 import time
-from collections import deque
 from typing import IO, Any
 
 from . import errors
 from ._bulk_result import UNKNOWN, BulkEntry
 
 EXIT_OK, EXIT_USAGE, EXIT_VALIDATION, EXIT_GRAPH, EXIT_TRANSPORT, EXIT_UNKNOWN = 0, 2, 3, 4, 5, 6
+EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
+_STOPPED = (
+    "rows with no JSON line above were not all settled (a batch may have been in flight): "
+    "run again with --if-absent"
+)
 
 
 def add_arguments(create: argparse.ArgumentParser) -> None:
@@ -131,7 +135,14 @@ def run(args: argparse.Namespace) -> int:
 def _open(name: str, fmt: str | None) -> tuple[IO[str], str]:
     from ._cli_rows import format_of
 
-    stream = sys.stdin if name == "-" else open(name, encoding="utf-8-sig", newline="")
+    # Bytes that are not UTF-8 become lone surrogates, which the C core refuses with a
+    # ValidationError naming the field: a bad row, not the end of the run.
+    if name == "-":
+        stream = sys.stdin
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
+    else:
+        stream = open(name, encoding="utf-8-sig", errors="surrogateescape", newline="")
     if fmt is None:
         first = stream.readline()
         fmt = format_of("" if name == "-" else name, first)
@@ -164,9 +175,9 @@ def _count(name: str, fmt: str) -> int | None:
     if name == "-" or fmt == "json":
         return None  # stdin cannot be read twice; a JSON array's count comes when it is parsed
     try:
-        with open(name, encoding="utf-8-sig", newline="") as f:
+        with open(name, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
             return count_rows(f, fmt)
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         return None
 
 
@@ -177,20 +188,20 @@ def _create_rows(
     from ._cli_rows import FileError, rows
     from .client import DEFAULT_BASE_URL, Client
 
-    lines: deque[int] = deque()
+    lines: dict[int, int] = {}  # input index -> line, until its JSON line is written
     try:
         source = rows(stream, fmt)
         if fmt == "json":
             source = list(source)  # type: ignore[assignment]
             total = len(source)  # type: ignore[arg-type]
-    except (FileError, UnicodeDecodeError) as exc:
+    except FileError as exc:
         from .cli import _fail
 
         return _fail(EXIT_USAGE, f"{args.from_file}: {exc}")
 
     def items() -> Any:
-        for line, item in source:
-            lines.append(line)
+        for index, (line, item) in enumerate(source):
+            lines[index] = line
             yield item
 
     progress = _Progress(sys.stderr, total) if show else None
@@ -227,12 +238,16 @@ def _create_rows(
                     on_entry=out.entry,
                 )
             )
-    except (FileError, UnicodeDecodeError, csv.Error) as exc:
-        return _stop(progress, EXIT_USAGE, f"{args.from_file}: {exc}")
+    except (FileError, csv.Error) as exc:
+        out.flush()
+        return _stop(progress, EXIT_USAGE, f"{args.from_file}: {exc}; {_STOPPED}")
     except ValueError as exc:  # a refused base URL, batch size or key
         return _stop(progress, EXIT_USAGE, str(exc))
     except errors.NdesError as exc:  # reading the collection for --if-absent failed
         return _stop(progress, _exit_code(exc), str(exc))
+    except KeyboardInterrupt:
+        out.flush()
+        return _stop(progress, EXIT_INTERRUPTED, f"interrupted; {_STOPPED}")
     finally:
         if server is not None:
             server.close()
@@ -267,7 +282,7 @@ class _Output:
     """One JSON line per row, in row order: entries settle out of order (a row re-sent after
     its Retry-After), so the ones ahead of a gap wait here until it fills."""
 
-    def __init__(self, stream: IO[str], lines: deque[int]) -> None:
+    def __init__(self, stream: IO[str], lines: dict[int, int]) -> None:
         self._stream = stream
         self._lines = lines
         self._next = 0
@@ -276,20 +291,21 @@ class _Output:
     def entry(self, entry: BulkEntry) -> None:
         self._held[entry.index] = entry
         while self._next in self._held:
-            self._write(self._held.pop(self._next), self._lines.popleft())
+            self._write(self._held.pop(self._next))
             self._next += 1
 
-    def _write(self, entry: BulkEntry, line: int) -> None:
-        head = f'{{"line":{line},"status":"{entry.status}"'
+    def flush(self) -> None:
+        """The run stopped early: what is settled is written, past the gaps."""
+        for index in sorted(self._held):
+            self._write(self._held.pop(index))
+        self._stream.flush()
+
+    def _write(self, entry: BulkEntry) -> None:
+        head = f'{{"line":{self._lines.pop(entry.index)},"status":"{entry.status}"'
         if entry.connector is not None:
             text = head + ',"connector":' + entry.connector.to_json().decode() + "}"
         else:
-            text = (
-                head
-                + ',"error":'
-                + json.dumps(_error_doc(entry), ensure_ascii=False, separators=(",", ":"))
-                + "}"
-            )
+            text = head + ',"error":' + json.dumps(_error_doc(entry), separators=(",", ":")) + "}"
         self._stream.write(text + "\n")
 
 

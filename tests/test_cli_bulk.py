@@ -222,3 +222,31 @@ def test_the_emulator_command_throttles_when_asked(tmp_path):
         timeout=60,
     )
     assert bad.returncode == 2 and "APP/TENANT/SECONDS" in bad.stderr
+
+
+def test_bytes_that_are_not_utf8_make_an_invalid_row(capsys, tmp_path, remote, emu):
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"displayName\nok-1\nbad-\xff\nok-2\n")
+    code, lines, _ = run(capsys, "create", "--from", str(path), *remote)
+    assert code == 3 and [d["status"] for d in lines] == ["created", "invalid", "created"]
+    assert lines[1]["line"] == 3 and lines[1]["error"]["field"] == "displayName"
+    assert sorted(c.display_name for c in emu.connectors) == ["ok-1", "ok-2"]
+
+
+def test_an_interrupted_run_writes_what_is_settled_and_says_what_to_do(
+    capsys, monkeypatch, tmp_path, remote, emu
+):
+    from ndes import _cli_rows
+
+    def rows_then_ctrl_c(stream, fmt):
+        for i in range(25):
+            yield i + 2, {"displayName": f"n{i}"}
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli_rows, "rows", rows_then_ctrl_c)
+    path = tmp_path / "rows.jsonl"
+    path.write_text("{}\n")
+    code, lines, err = run(capsys, "create", "--from", str(path), *remote)
+    assert code == 130 and [d["line"] for d in lines] == list(range(2, 22))
+    assert "interrupted" in err and "--if-absent" in err
+    assert len(emu.connectors) == 20  # the first batch; the five read after it never went
