@@ -250,3 +250,21 @@ def test_an_interrupted_run_writes_what_is_settled_and_says_what_to_do(
     assert code == 130 and [d["line"] for d in lines] == list(range(2, 22))
     assert "interrupted" in err and "--if-absent" in err
     assert len(emu.connectors) == 20  # the first batch; the five read after it never went
+
+
+def test_the_progress_bar_with_and_without_a_total():
+    from ndes._cli_progress import Progress
+
+    stream = io.StringIO()
+    bar = Progress(stream, 10)
+    for done in range(1, 4):
+        bar.update(done, 10)
+    bar.close()
+    last = stream.getvalue().rsplit("\r", 1)[-1]
+    assert last.startswith("[#######.................] 3/10  30% ") and " ETA " in last
+    assert last.endswith("\x1b[K\n")
+    stream = io.StringIO()
+    bar = Progress(stream, None)
+    bar.update(1234, None)
+    bar.close()
+    assert stream.getvalue().rsplit("\r", 1)[-1].startswith("1,234 done ")
