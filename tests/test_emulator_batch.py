@@ -97,6 +97,9 @@ def test_a_batch_needs_a_token_and_cannot_hold_a_batch():
     assert status == 401
     status, doc = batch(emu, {"requests": [sub(0, {"requests": []}, url="/$batch")]})
     assert status == 200 and doc["responses"][0]["status"] == 400
+    odd = {"id": "1", "method": "POST", "url": "/deviceManagement/ndesConnectors"}
+    status, doc = batch(emu, {"requests": [dict(odd, headers=["x"], body={"displayName": "x"})]})
+    assert status == 200 and doc["responses"][0]["status"] == 400  # no Content-Type
 
 
 def test_sub_request_faults_apply_to_sub_requests_only():

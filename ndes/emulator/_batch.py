@@ -64,7 +64,10 @@ def _one(
 ) -> bytes:
     method = request["method"].upper()
     url = request["url"]
-    sub_headers = {str(k).lower(): str(v) for k, v in (request.get("headers") or {}).items()}
+    given = request.get("headers")
+    sub_headers = (
+        {str(k).lower(): str(v) for k, v in given.items()} if isinstance(given, dict) else {}
+    )
     if "authorization" in outer:  # a sub-request runs with the batch's token
         sub_headers["authorization"] = outer["authorization"]
     body = request.get("body")
