@@ -33,6 +33,7 @@ from .errors import (
 TYPE_CHECKING = False  # not imported from typing, which costs more to import than ndes
 if TYPE_CHECKING:
     from . import backends, emulator
+    from ._bulk_result import BulkEntry, BulkResult
     from ._http import HttpRequest, HttpResponse
     from ._state import NdesConnectorState
     from .client import Client, create
@@ -43,6 +44,8 @@ __all__ = [
     "AmbiguousKeyError",
     "AuthenticationError",
     "BadRequestError",
+    "BulkEntry",
+    "BulkResult",
     "Client",
     "CredentialError",
     "CrossOriginError",
@@ -74,6 +77,8 @@ __all__ = [
 _LAZY = {
     "NdesConnectorState": ("_state", "NdesConnectorState"),
     "Client": ("client", "Client"),
+    "BulkEntry": ("_bulk_result", "BulkEntry"),
+    "BulkResult": ("_bulk_result", "BulkResult"),
     "create": ("client", "create"),
     "HttpRequest": ("_http", "HttpRequest"),
     "HttpResponse": ("_http", "HttpResponse"),

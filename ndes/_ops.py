@@ -4,7 +4,7 @@ runs under the sync client and the async one."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urljoin
 
@@ -184,3 +184,25 @@ def get_or_create(settings: Settings, connector: NdesConnector, key: str) -> Ope
 def _python_name(key: str) -> str:
     wire = _protocol.wire_name(key)
     return next(name for name, w in _protocol.WIRE_NAMES.items() if w == wire)
+
+
+def create_many(
+    settings: Settings,
+    items: Iterable[Any],
+    *,
+    if_absent: bool = False,
+    key: str = "display_name",
+    batch_size: int = 20,
+    on_progress: Callable[[int, int | None], Any] | None = None,
+) -> Operation:
+    """Creates every item through JSON $batch; returns a BulkResult (see :mod:`ndes._bulk`)."""
+    from . import _bulk
+
+    return _bulk.create_many(
+        settings,
+        items,
+        if_absent=if_absent,
+        key=key,
+        batch_size=batch_size,
+        on_progress=on_progress,
+    )

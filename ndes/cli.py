@@ -45,7 +45,7 @@ TABLE_COLUMNS = ("id", "displayName", "state", "machineName", "lastConnectionDat
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from . import __version__, _cli_bulk
 
     parser = argparse.ArgumentParser(
         prog="ndes",
@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         help="create only when no connector has the same --key value (safe to re-run)",
     )
     create.add_argument("--key", default="display_name", help="default display_name")
+    _cli_bulk.add_arguments(create)
 
     listing = _command(commands, "list", "list connectors", "List the connectors, page by page.")
     listing.add_argument("--filter", help="an OData $filter, e.g. \"state eq 'active'\"")
@@ -103,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     serve.add_argument("--page-size", type=int, default=100, help="connectors per list page")
+    _cli_bulk.add_emulator_arguments(serve)
     return parser
 
 
@@ -234,6 +236,10 @@ def _print_connector(connector: Any) -> None:
 def _create(args: argparse.Namespace) -> int:
     from ._core import NdesConnector
 
+    if args.from_file is not None:
+        from . import _cli_bulk
+
+        return _cli_bulk.run(args)
     try:
         connector = NdesConnector(**_fields(args))
     except ValueError as exc:
@@ -356,6 +362,9 @@ def _emulator(args: argparse.Namespace) -> int:
     warning = _exposure_warning(args.host)
     if warning:
         print(warning, file=sys.stderr)
+    from . import _cli_bulk
+
+    _cli_bulk.configure_emulator(server, args)
     print(server.base_url, flush=True)
     try:
         server.serve_forever()

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import builtins
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from . import _auth, _ops, _policy
 from ._auth import TokenCredential, TokenSource
 from ._base import DEFAULT_BASE_URL, ClientBase
+from ._bulk_result import BulkResult
 from ._core import NdesConnector
 from ._http import Backend
 
@@ -109,6 +110,36 @@ class Client(ClientBase):
         error is raised."""
         connector = _ops.connector_of(connector, fields, "get_or_create")
         return self._run(_ops.get_or_create(self._settings, connector, key))  # type: ignore[no-any-return]
+
+    def create_many(
+        self,
+        connectors: Iterable[NdesConnector | dict[str, Any]],
+        *,
+        if_absent: bool = False,
+        key: str = "display_name",
+        batch_size: int = 20,
+        on_progress: Callable[[int, int | None], Any] | None = None,
+    ) -> BulkResult:
+        """Creates many connectors through Graph's JSON batching (``POST /$batch``, up to
+        ``batch_size`` <= 20 a batch) under this client's write limit.
+
+        ``connectors`` is any iterable of NdesConnector or dicts of fields (Python or wire
+        names), read lazily. Each is validated first; an invalid one is reported, not sent.
+        With ``if_absent`` the collection is read once and inputs whose ``key`` value exists
+        are reported as existing; unknown outcomes are then settled by looking again.
+        Returns a :class:`~ndes.BulkResult`: one entry per input, in input order.
+        ``on_progress(done, total or None)`` is called as each input is settled.
+        """
+        return self._run(  # type: ignore[no-any-return]
+            _ops.create_many(
+                self._settings,
+                connectors,
+                if_absent=if_absent,
+                key=key,
+                batch_size=batch_size,
+                on_progress=on_progress,
+            )
+        )
 
     def _run(self, operation: _policy.Operation) -> Any:
         """Drives a policy generator: the only place the sync client does I/O or waits."""

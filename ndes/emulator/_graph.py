@@ -4,6 +4,7 @@ and the fault queue. The HTTP server and the in-process backend both drive it.""
 from __future__ import annotations
 
 import json
+import random
 import threading
 import uuid
 from collections import deque
@@ -17,8 +18,11 @@ from .._core import NdesConnector
 from .._state import NdesConnectorState
 from ..errors import DecodeError
 from . import _query
+from ._throttle import WriteThrottle
 
 COLLECTION = "/beta/deviceManagement/ndesConnectors"
+BATCH = "/beta/$batch"
+WRITE_METHODS = ("POST", "PATCH", "DELETE")
 ENTITY_CONTENT_TYPE = (
     "application/json;odata.metadata=minimal;odata.streaming=true;"
     "IEEE754Compatible=false;charset=utf-8"
@@ -28,7 +32,8 @@ ENTITY_CONTENT_TYPE = (
 FAULT_KINDS = (
     "refuse",  # the connection is refused: nothing is sent (in-process backend only)
     "drop_before_body",  # the connection closes before the request is read: nothing created
-    "status",  # answer `status` (with `retry_after`, `body`, `content_type`) without acting
+    "status",  # answer `status` (with `retry_after`, `body`, `content_type`) without acting,
+    # or after acting when `act` is true (a 500 for a connector that was made)
     "redirect",  # answer `status` (307) with Location: `location`, without acting
     "delay",  # wait `seconds`, then act and answer as usual
     "drop_after_body",  # act on the request, then close without answering
@@ -81,6 +86,11 @@ class GraphEmulator:
         self._connectors: dict[str, bytes] = {}
         self._faults: deque[Fault] = deque()
         self._requests: list[SeenRequest] = []
+        self._sub_faults: deque[Fault] = deque()
+        self._sub_requests: list[SeenRequest] = []
+        self._rng = random.Random()
+        #: Intune's write limits, enforced once :meth:`throttle_writes` turns them on.
+        self.throttle: WriteThrottle | None = None
 
     # -- what a test looks at --------------------------------------------------------------
     @property
@@ -94,21 +104,44 @@ class GraphEmulator:
         with self._lock:
             return list(self._requests)
 
+    @property
+    def sub_requests(self) -> list[SeenRequest]:
+        """The requests that came inside a $batch, one per sub-request, as routed."""
+        with self._lock:
+            return list(self._sub_requests)
+
     def inject(
         self, kind: str, count: int = 1, *, method: str | None = None, **params: object
     ) -> None:
         """Queue a fault for the next `count` requests (see FAULT_KINDS), or for the next
-        `count` requests with `method` (GET, POST, PATCH, DELETE) when it is given."""
+        `count` requests with `method` (GET, POST, PATCH, DELETE) when it is given; with
+        ``within_batch=True``, for the next `count` sub-requests of a $batch instead (only the
+        `status` kind, which a sub-request answers on its own)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULT_KINDS)}")
+        within_batch = bool(params.pop("within_batch", False))
+        if within_batch and kind != "status":
+            raise ValueError("only a `status` fault can be injected into a batch's sub-request")
         with self._lock:
-            self._faults.extend(Fault(kind, dict(params), method) for _ in range(count))
+            queue = self._sub_faults if within_batch else self._faults
+            queue.extend(Fault(kind, dict(params), method) for _ in range(count))
+
+    def throttle_writes(
+        self, app_limit: int = 100, tenant_limit: int = 200, window: float = 20.0
+    ) -> WriteThrottle:
+        """Turns on Intune's write limits (per app, i.e. per bearer token, and per tenant, in
+        any `window` seconds; a short window keeps tests fast); 429 with Retry-After past them."""
+        self.throttle = WriteThrottle(app_limit, tenant_limit, window)
+        return self.throttle
 
     def reset(self) -> None:
         with self._lock:
             self._connectors.clear()
             self._faults.clear()
             self._requests.clear()
+            self._sub_faults.clear()
+            self._sub_requests.clear()
+            self.throttle = None
 
     # -- what the server and the backend call ----------------------------------------------
     def next_fault(self, method: str | None = None) -> Fault | None:
@@ -125,6 +158,22 @@ class GraphEmulator:
         with self._lock:
             self._requests.append(SeenRequest(method, parts.path, dict(headers), body, parts.query))
 
+    def next_sub_fault(self) -> Fault | None:
+        with self._lock:
+            return self._sub_faults.popleft() if self._sub_faults else None
+
+    def record_sub_request(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> None:
+        with self._lock:
+            self._sub_requests.append(
+                SeenRequest(method, urlsplit(target).path, dict(headers), body)
+            )
+
+    def shuffle(self, items: list[Any]) -> None:
+        with self._lock:
+            self._rng.shuffle(items)
+
     def handle(
         self,
         method: str,
@@ -137,6 +186,8 @@ class GraphEmulator:
         """Answer one request (headers with lower-case names), applying `fault` if any."""
         crid = headers.get("client-request-id") or str(uuid.uuid4())
         if fault and fault.kind == "status":
+            if fault.params.get("act"):
+                self._route(method, target, headers, body, crid, base_url)
             status = int(fault.params.get("status", 500))
             reply = _error(
                 status, str(fault.params.get("code", "injectedFault")), "Injected fault", crid
@@ -189,6 +240,16 @@ class GraphEmulator:
                 "Access token has expired or is not yet valid.",
                 crid,
             )
+        if path == BATCH and method == "POST":
+            from . import _batch
+
+            return _batch.answer(self, headers, body, crid, base_url)
+        if self.throttle is not None and method in WRITE_METHODS:
+            retry_after = self.throttle.admit(token)
+            if retry_after is not None:
+                reply = _error(429, "TooManyRequests", "Too many write requests.", crid)
+                reply.headers["Retry-After"] = str(retry_after)
+                return reply
         if path == COLLECTION:
             if method == "POST":
                 return self._create(headers, body, crid, base_url)

@@ -73,6 +73,9 @@ class _Handler(BaseHTTPRequestHandler):
                 spec.pop("kind"), int(spec.pop("count", 1)), method=spec.pop("method", None), **spec
             )
             payload = b"{}"
+        elif self.command == "POST" and self.path == ADMIN + "/throttle":
+            emulator.throttle_writes(**json.loads(body or b"{}"))
+            payload = b"{}"
         elif self.command == "DELETE" and self.path == ADMIN:
             emulator.reset()
             payload = b"{}"

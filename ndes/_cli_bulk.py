@@ -1,0 +1,314 @@
+"""``ndes create --from FILE``: one connector per row, through ``Client.create_many``.
+
+stdout gets one JSON line per row, in row order: ``line``, ``status`` and the ``connector`` or
+the ``error``. stderr gets a progress bar when it is a terminal, and a summary line at the end.
+The exit code is 0 only when every row was created or already existed; otherwise the most
+serious outcome seen decides: 6 some outcome unknown, 5 nothing reached Graph, 4 Graph refused
+a row, 3 a row was invalid (the codes of ``ndes create``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import json
+import sys
+import time
+from typing import IO, Any
+
+from . import errors
+from ._bulk_result import UNKNOWN, BulkEntry
+from ._cli_progress import Progress
+
+EXIT_OK, EXIT_USAGE, EXIT_VALIDATION, EXIT_GRAPH, EXIT_TRANSPORT, EXIT_UNKNOWN = 0, 2, 3, 4, 5, 6
+EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
+_STOPPED = (
+    "rows with no JSON line above were not all settled (a batch may have been in flight): "
+    "run again with --if-absent"
+)
+
+
+def add_arguments(create: argparse.ArgumentParser) -> None:
+    """The options of bulk create, on the ``create`` command's parser."""
+    create.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="create one connector per row of FILE: .csv (a header of wire or Python names), "
+        ".jsonl or a .json array; - reads stdin",
+    )
+    create.add_argument(
+        "--format",
+        choices=("csv", "jsonl", "json"),
+        help="when FILE's name "
+        "does not say (default: from the name, else from the first character)",
+    )
+    create.add_argument("--batch-size", type=int, default=20, help="requests per $batch, 1-20")
+    create.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    create.add_argument(
+        "--write-limit",
+        type=_write_limit,
+        default=(100, 20.0),
+        metavar="N/SECONDS",
+        help="at most N writes in any SECONDS (default 100/20, Intune's per-app limit); "
+        "'none' for an emulator",
+    )
+
+
+def add_emulator_arguments(serve: argparse.ArgumentParser) -> None:
+    """``ndes emulator --throttle``: Intune's write limits, for a demo of the limiter."""
+    serve.add_argument(
+        "--throttle",
+        type=_throttle,
+        metavar="APP/TENANT/SECONDS",
+        help="answer 429 with Retry-After past APP writes per app (token) or TENANT writes in "
+        "all in any SECONDS; Intune's are 100/200/20",
+    )
+
+
+def configure_emulator(server: Any, args: argparse.Namespace) -> None:
+    if args.throttle is not None:
+        server.emulator.throttle_writes(*args.throttle)
+
+
+def _throttle(text: str) -> tuple[int, int, float]:
+    try:
+        app, tenant, seconds = text.split("/")
+        limits = (int(app), int(tenant), float(seconds))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not APP/TENANT/SECONDS, e.g. 100/200/20"
+        ) from None
+    if min(limits) <= 0:
+        raise argparse.ArgumentTypeError("the limits and the window must be positive")
+    return limits
+
+
+def _write_limit(text: str) -> tuple[int, float] | None:
+    if text.strip().lower() == "none":
+        return None
+    try:
+        writes, _, seconds = text.partition("/")
+        limit = (int(writes), float(seconds))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not N/SECONDS, e.g. 100/20") from None
+    if limit[0] < 1 or limit[1] <= 0:
+        raise argparse.ArgumentTypeError("a write limit needs N >= 1 and SECONDS > 0")
+    return limit
+
+
+def run(args: argparse.Namespace) -> int:
+    from .cli import FIELDS, _fail, _token
+
+    given = [getattr(args, dest) for dest, _, _ in FIELDS] + [args.role_scope_tag_ids]
+    if any(value is not None for value in given):
+        return _fail(EXIT_USAGE, "--from takes the fields from the file; give no field options")
+    try:
+        stream, fmt = _open(args.from_file, args.format)
+    except OSError as exc:
+        return _fail(EXIT_USAGE, f"cannot read {args.from_file}: {exc.strerror or exc}")
+    token = _token(args.emulator)
+    if token is None:
+        return _fail(EXIT_USAGE, "no token: set NDES_TOKEN (or azure-identity's AZURE_* variables)")
+    show = not args.no_progress and sys.stderr.isatty()
+    total = _count(args.from_file, fmt) if show else None
+    try:
+        return _create_rows(args, token, stream, fmt, total, show)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def _open(name: str, fmt: str | None) -> tuple[IO[str], str]:
+    from ._cli_rows import format_of
+
+    # Bytes that are not UTF-8 become lone surrogates, which the C core refuses with a
+    # ValidationError naming the field: a bad row, not the end of the run.
+    if name == "-":
+        stream = sys.stdin
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
+    else:
+        stream = open(name, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    if fmt is None:
+        first = stream.readline()
+        fmt = format_of("" if name == "-" else name, first)
+        if name == "-":
+            stream = _Chained(first, stream)
+        else:
+            stream.seek(0)
+    return stream, fmt
+
+
+class _Chained:
+    """stdin with its first line, already read to tell the format, put back in front."""
+
+    def __init__(self, first: str, rest: IO[str]) -> None:
+        self._lines = itertools.chain([first] if first else [], rest)
+
+    def __iter__(self) -> Any:
+        return self._lines
+
+    def read(self) -> str:
+        return "".join(self._lines)
+
+    def close(self) -> None:
+        pass
+
+
+def _count(name: str, fmt: str) -> int | None:
+    from ._cli_rows import count_rows
+
+    if name == "-" or fmt == "json":
+        return None  # stdin cannot be read twice; a JSON array's count comes when it is parsed
+    try:
+        with open(name, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+            return count_rows(f, fmt)
+    except OSError:
+        return None
+
+
+def _create_rows(
+    args: argparse.Namespace, token: Any, stream: IO[str], fmt: str, total: int | None, show: bool
+) -> int:
+    from . import _bulk
+    from ._cli_rows import FileError, rows
+    from .client import DEFAULT_BASE_URL, Client
+
+    lines: dict[int, int] = {}  # input index -> line, until its JSON line is written
+    try:
+        source = rows(stream, fmt)
+        if fmt == "json":
+            source = list(source)  # type: ignore[assignment]
+            total = len(source)  # type: ignore[arg-type]
+    except FileError as exc:
+        from .cli import _fail
+
+        return _fail(EXIT_USAGE, f"{args.from_file}: {exc}")
+
+    def items() -> Any:
+        for index, (line, item) in enumerate(source):
+            lines[index] = line
+            yield item
+
+    progress = Progress(sys.stderr, total) if show else None
+    out = _Output(sys.stdout, lines)
+    server = None
+    started = time.monotonic()
+    if args.emulator:
+        from .emulator import serve
+
+        server = serve()
+        base_url = server.base_url
+    else:
+        base_url = args.base_url or DEFAULT_BASE_URL
+    if args.verbose:
+        import logging
+
+        logging.basicConfig(format="ndes: %(message)s", level=logging.DEBUG)
+    try:
+        with Client(
+            token,
+            base_url=base_url,
+            timeout=args.timeout,
+            max_retries=args.max_retries,
+            write_limit=args.write_limit,
+        ) as client:
+            result = client._run(
+                _bulk.create_many(
+                    client._settings,
+                    items(),
+                    if_absent=args.if_absent,
+                    key=args.key,
+                    batch_size=args.batch_size,
+                    on_progress=progress.update if progress else None,
+                    on_entry=out.entry,
+                )
+            )
+    except (FileError, csv.Error) as exc:
+        out.flush()
+        return _stop(progress, EXIT_USAGE, f"{args.from_file}: {exc}; {_STOPPED}")
+    except ValueError as exc:  # a refused base URL, batch size or key
+        return _stop(progress, EXIT_USAGE, str(exc))
+    except errors.NdesError as exc:  # reading the collection for --if-absent failed
+        return _stop(progress, _exit_code(exc), str(exc))
+    except KeyboardInterrupt:
+        out.flush()
+        return _stop(progress, EXIT_INTERRUPTED, f"interrupted; {_STOPPED}")
+    finally:
+        if server is not None:
+            server.close()
+    if progress:
+        progress.close()
+    elapsed = time.monotonic() - started
+    rate = f", {len(result) / elapsed:,.0f}/s" if elapsed > 0 and len(result) else ""
+    print(f"ndes: {result.summary()} ({elapsed:.1f} s{rate})", file=sys.stderr)
+    codes = [_exit_code(e.error) for e in result if not e.ok and e.error is not None]
+    return max(codes, default=EXIT_OK)
+
+
+def _stop(progress: Progress | None, code: int, message: str) -> int:
+    from .cli import _fail
+
+    if progress:
+        progress.close()
+    return _fail(code, message)
+
+
+def _exit_code(error: BaseException) -> int:
+    if isinstance(error, errors.OutcomeUnknownError):
+        return EXIT_UNKNOWN
+    if isinstance(error, errors.TransportError):
+        return EXIT_TRANSPORT
+    if isinstance(error, (errors.ValidationError, errors.DecodeError)):
+        return EXIT_VALIDATION
+    return EXIT_GRAPH
+
+
+class _Output:
+    """One JSON line per row, in row order: entries settle out of order (a row re-sent after
+    its Retry-After), so the ones ahead of a gap wait here until it fills."""
+
+    def __init__(self, stream: IO[str], lines: dict[int, int]) -> None:
+        self._stream = stream
+        self._lines = lines
+        self._next = 0
+        self._held: dict[int, BulkEntry] = {}
+
+    def entry(self, entry: BulkEntry) -> None:
+        self._held[entry.index] = entry
+        while self._next in self._held:
+            self._write(self._held.pop(self._next))
+            self._next += 1
+
+    def flush(self) -> None:
+        """The run stopped early: what is settled is written, past the gaps."""
+        for index in sorted(self._held):
+            self._write(self._held.pop(index))
+        self._stream.flush()
+
+    def _write(self, entry: BulkEntry) -> None:
+        head = f'{{"line":{self._lines.pop(entry.index)},"status":"{entry.status}"'
+        if entry.connector is not None:
+            text = head + ',"connector":' + entry.connector.to_json().decode() + "}"
+        else:
+            text = head + ',"error":' + json.dumps(_error_doc(entry), separators=(",", ":")) + "}"
+        self._stream.write(text + "\n")
+
+
+def _error_doc(entry: BulkEntry) -> dict[str, Any]:
+    error = entry.error
+    doc: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
+    if isinstance(error, errors.ValidationError):
+        doc["field"] = error.field
+    elif isinstance(error, errors.DecodeError):
+        doc["offset"] = error.offset
+    if isinstance(error, errors.GraphError):
+        doc.update(status=error.status, code=error.code, request_id=error.request_id)
+    client_request_id = getattr(error, "client_request_id", None)
+    if client_request_id:
+        doc["client_request_id"] = client_request_id
+    if entry.status == UNKNOWN:
+        doc["hint"] = "the connector may exist: run again with --if-absent"
+    return doc
