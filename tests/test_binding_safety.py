@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+import sys
 from datetime import datetime, timedelta, timezone, tzinfo
 
 import msgpack
@@ -201,6 +202,16 @@ def test_role_tags_changed_in_place_are_refused_every_way_out() -> None:
         c = NdesConnector(role_scope_tag_ids=["a"])
         c.role_scope_tag_ids.append(bad)
         refused_every_way_out(c, "roleScopeTagIds[1]", reason)
+
+
+def test_copies_take_no_lasting_reference_to_keys() -> None:
+    key = fresh("inner")
+    c = NdesConnector(additional_data={"a": {key: [1]}})
+    before = sys.getrefcount(key)
+    for _ in range(100):
+        c.to_dict()
+        NdesConnector.from_dict({"a": {key: [1]}})
+    assert sys.getrefcount(key) == before
 
 
 def test_to_dict_is_what_to_json_writes_for_str_subclasses() -> None:

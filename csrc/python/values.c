@@ -75,7 +75,8 @@ static int put(Walk *w, const char *s, size_t n)
     return nd_buf_append(w->b, s, n) < 0 ? nomem() : 0;
 }
 
-static int write_str(Walk *w, PyObject *s)
+/* A dict key or a str value: a key is written but never kept, its dict's copy holds it. */
+static int write_text(Walk *w, PyObject *s, bool is_key)
 {
     Py_ssize_t n;
     const char *p = PyUnicode_AsUTF8AndSize(s, &n);
@@ -83,7 +84,7 @@ static int write_str(Walk *w, PyObject *s)
         PyErr_Clear();
         return fail(w, "string is not valid UTF-8 (lone surrogate)");
     }
-    if (!writes(w)) return keep(w, s);
+    if (!writes(w)) return is_key ? 0 : keep(w, s);
     int r = w->fmt == VALUE_JSON ? nd_json_write_str(w->b, p, (size_t)n)
                                  : nd_mp_write_str(w->b, p, (size_t)n);
     return r < 0 ? nomem() : 0;
@@ -185,7 +186,7 @@ static int walk_list(Walk *w, PyObject *v)
 static int walk_entry(Walk *w, PyObject *key, PyObject *value, bool first, PyObject *out)
 {
     if (!PyUnicode_Check(key)) return fail(w, "keys must be str, got %s", Py_TYPE(key)->tp_name);
-    if ((!first && w->fmt == VALUE_JSON && put(w, ",", 1) < 0) || write_str(w, key) < 0 ||
+    if ((!first && w->fmt == VALUE_JSON && put(w, ",", 1) < 0) || write_text(w, key, true) < 0 ||
         (w->fmt == VALUE_JSON && put(w, ":", 1) < 0) || walk(w, value) < 0)
         return -1;
     if (!out) return 0;
@@ -240,7 +241,7 @@ static int walk(Walk *w, PyObject *v)
             return (t ? nd_mp_pack_true(w->b) : nd_mp_pack_false(w->b)) < 0 ? nomem() : 0;
         return keep(w, v);
     }
-    if (PyUnicode_Check(v)) return write_str(w, v);
+    if (PyUnicode_Check(v)) return write_text(w, v, false);
     if (PyLong_Check(v)) return write_int(w, v);
     if (PyFloat_Check(v)) return write_float(w, v);
     if (PyList_Check(v)) return walk_list(w, v);
