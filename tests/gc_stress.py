@@ -44,10 +44,11 @@ def finalizers(action: Callable[[], object]) -> Iterator[dict[str, object]]:
         gc.collect()
 
 
-def drain_free_lists() -> list[object]:
+def drain_free_lists(shift: int = 0) -> list[object]:
     """Containers for the caller to hold across its next call, enough to empty CPython's free
-    lists of lists, dicts and tuples: taking one from a free list never runs the collector."""
-    return [([], {}, (i, [])) for i in range(100)]
+    lists of lists, dicts and tuples: taking one from a free list never runs the collector.
+    `shift` more move where the collector next runs (it runs at every other allocation)."""
+    return [([], {}, (i, [])) for i in range(100)] + [[] for _ in range(shift)]
 
 
 class Nth:

@@ -286,3 +286,20 @@ def test_additional_data_cleared_by_a_finalizer_while_it_is_copied_and_written()
                 except ValidationError as e:
                     assert "changed size" in e.reason
                 del free
+
+
+def test_additional_data_set_by_a_finalizer_while_it_is_first_read_is_kept() -> None:
+    c = NdesConnector()
+    nth = Nth(lambda: setattr(c, "additional_data", {"set": "by a finalizer"}))
+    ran_inside = 0
+    with finalizers(nth):
+        for k in range(40):
+            c.additional_data = None
+            held = drain_free_lists(k % 4)
+            nth.arm(0)
+            got = c.additional_data
+            del held
+            if nth.left == -1:  # the getter's allocation ran it
+                ran_inside += 1
+                assert got == {"set": "by a finalizer"} and got is c.additional_data
+    assert ran_inside

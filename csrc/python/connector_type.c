@@ -127,7 +127,14 @@ static PyObject *get_additional(Connector *c, void *closure)
 {
     (void)closure;
     /* Created on first read, so that `c.additional_data["x"] = 1` works on any connector. */
-    if (!c->additional_data && !(c->additional_data = PyDict_New())) return NULL;
+    if (!c->additional_data) {
+        PyObject *d = PyDict_New();
+        if (!d) return NULL;
+        if (!c->additional_data) /* else a finalizer the allocation ran has set it: keep that */
+            c->additional_data = d;
+        else
+            Py_DECREF(d);
+    }
     return Py_NewRef(c->additional_data);
 }
 
