@@ -139,9 +139,10 @@ static int write_connector(ModState *st, Connector *c, ValueFormat fmt, nd_buf *
         v.n_role_tags = (size_t)n;
     }
     v.role_tags = tags;
-    /* The views above point into this connector's strings. Nothing before the core has written
-     * them can run Python code (only the output's bytes are allocated, which never runs the
-     * collector); the additional properties, whose Python code may change the connector, come
+    /* The views above point into this connector's strings and text block. Nothing from here
+     * until the core has written them can run Python code: the only allocations are the output's
+     * bytes and UTF-8 caches of str, neither of which is a container the collector counts. The
+     * additional properties, whose walk may run Python code that changes the connector, come
      * last. */
     ExtrasOf extras = {{st, fmt, b}, c->additional_data};
     v.n_extra = c->additional_data ? (size_t)PyDict_GET_SIZE(c->additional_data) : 0;
