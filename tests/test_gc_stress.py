@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 WORKOUT = Path(__file__).with_name("codec_workout.py")
-CYCLES = 150
+CYCLES = 600
 
 
 def test_codec_workout_under_gc_stress() -> None:
