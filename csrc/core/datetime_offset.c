@@ -58,9 +58,11 @@ static const char pairs[201] =
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
+/* v is below 100 in any nd_datetime made by nd_datetime_make; the modulo keeps a struct filled
+ * by other means (a C caller's own) from reading past the table. */
 static char *put2(char *p, unsigned v)
 {
-    memcpy(p, pairs + 2 * v, 2);
+    memcpy(p, pairs + 2 * (v % 100u), 2);
     return p + 2;
 }
 

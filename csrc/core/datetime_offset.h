@@ -31,8 +31,9 @@ const char *nd_datetime_make(const nd_datetime_fields *f, nd_datetime *out);
 /* NULL when the fields form a real instant, else why not: nd_datetime_make's check. */
 const char *nd_datetime_check(const nd_datetime *dt);
 
-/* Writes YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+HH:MM|-HH:MM); returns the length. It trusts the
- * ranges nd_datetime_make checked: each field indexes a two-digit table. */
+/* Writes YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+HH:MM|-HH:MM), at most ND_DATETIME_MAX bytes; returns
+ * the length. The text is right for an nd_datetime made by nd_datetime_make; for any other it is
+ * wrong but stays in bounds. */
 size_t nd_datetime_format(const nd_datetime *dt, char *out);
 
 /* Parses an RFC 3339 date-time: 'T' or 't', 0 to 12 fraction digits (truncated to
