@@ -54,6 +54,9 @@ wheel-check: system-deps $(PY)
 # UBSan. For the pytest suite the interpreter is not
 # instrumented, so the ASan runtime is preloaded; leaks are checked by test_leaks.py and
 # `make memcheck` instead of at exit, where CPython's own allocations would drown ours.
+# PYTHONMALLOC=malloc puts Python objects in ASan's heap, so that a use of a freed object (the
+# binding's typical error) is caught, not hidden in a pymalloc arena. test_gc_stress.py runs the
+# codec workout under gc.set_threshold(1) with meddling finalizers here too.
 ASAN_STAGE := build/asan-stage
 test-asan: install
 	$(VENV)/bin/cmake -S . -B build/ctest-asan -G Ninja -DNDES_BUILD_TESTS=ON -DNDES_SANITIZE=ON >/dev/null
@@ -66,14 +69,17 @@ test-asan: install
 	cp build/asan/_core*.so $(ASAN_STAGE)/ndes/
 	cd build && PYTHONPATH=$(abspath $(ASAN_STAGE)) LD_PRELOAD=$$(gcc -print-file-name=libasan.so) \
 	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  NDES_EXPECT_SANITIZED=1 ../$(VENV)/bin/pytest -q -p no:cacheprovider ../tests
+	  PYTHONMALLOC=malloc NDES_EXPECT_SANITIZED=1 ../$(VENV)/bin/pytest -q -p no:cacheprovider ../tests
 
-# valgrind memcheck over a script that runs every codec path, good inputs and bad.
+# valgrind memcheck over a script that runs every codec path, good inputs and bad; then the same
+# under GC stress (the collector at every allocation, finalizers changing what is being worked on).
+MEMCHECK := PYTHONMALLOC=malloc valgrind --error-exitcode=9 --leak-check=full \
+	  --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+	  --suppressions=../tests/valgrind-python.supp
 memcheck: install
 	@command -v valgrind >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq valgrind >/dev/null)
-	cd build && PYTHONMALLOC=malloc valgrind --error-exitcode=9 --leak-check=full \
-	  --errors-for-leak-kinds=definite --show-leak-kinds=definite \
-	  --suppressions=../tests/valgrind-python.supp ../$(PY) ../tests/codec_workout.py 200
+	cd build && $(MEMCHECK) ../$(PY) ../tests/codec_workout.py 200
+	cd build && $(MEMCHECK) ../$(PY) ../tests/codec_workout.py 40 --gc-stress
 
 # The documentation site from docs/ into build/docs (Sphinx, warnings are errors), then its
 # tests: every code block of the docs and README run, and the index and API page opened in

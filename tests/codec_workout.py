@@ -1,8 +1,13 @@
 """Every codec path, good inputs and bad, N times: the script `make memcheck` runs under valgrind
-and test_leaks.py runs a million times."""
+and test_leaks.py runs a million times.
+
+With --gc-stress the collector runs at nearly every allocation (gc.set_threshold(1)), and the
+finalizers of garbage cycles change the connectors and the input buffer the cycle is working on,
+from inside the C binding's calls (test_gc_stress.py runs it so, under `make test-asan` too)."""
 
 from __future__ import annotations
 
+import random
 import sys
 from datetime import datetime, timedelta, timezone
 
@@ -36,23 +41,36 @@ BAD_FIELDS = [
 ]
 
 
+# What the cycle is working on, for the --gc-stress finalizers to change.
+LIVE: list[object] = []
+
+
+def live(x: object) -> object:
+    LIVE.append(x)
+    return x
+
+
 def cycle() -> None:
-    c = NdesConnector.from_json(BODY)
+    LIVE.clear()
+    live(NdesConnector.from_json(live(bytearray(BODY))))
+    c = live(NdesConnector.from_json(BODY))
     c.to_json()
     c.to_dict()
     NdesConnector.from_dict(c.to_dict())
     NdesConnector.from_msgpack(c.to_msgpack())
-    d = NdesConnector.from_msgpack(c.to_msgpack())  # strings kept as UTF-8 until read
+    d = live(NdesConnector.from_msgpack(c.to_msgpack()))  # strings kept as UTF-8 until read
     d.display_name  # noqa: B018 - makes the str from the pending text
     d.role_scope_tag_ids.append("c")
     d.id = "changed"
     d.to_json()
-    made = NdesConnector(
-        display_name="x",
-        state="active",
-        last_connection_date_time=datetime(2026, 1, 1, tzinfo=TZ),
-        role_scope_tag_ids=["1"],
-        additional_data={"a": [1, {"b": 2.5}]},
+    made = live(
+        NdesConnector(
+            display_name="x",
+            state="active",
+            last_connection_date_time=datetime(2026, 1, 1, tzinfo=TZ),
+            role_scope_tag_ids=["1"],
+            additional_data={"a": [1, {"b": 2.5}]},
+        )
     )
     made.last_connection_date_time  # noqa: B018 - builds a datetime
     batch = NdesConnector.to_json_array([made, c])
@@ -80,7 +98,64 @@ def cycle() -> None:
         pass
 
 
+def meddle(rng: random.Random) -> None:
+    """A finalizer's change to something the cycle is working on."""
+    if not LIVE:
+        return
+    x = rng.choice(LIVE)
+    if isinstance(x, bytearray):
+        x[rng.randrange(len(x))] = rng.choice(b'"\\{}[],:0a\x80\xff')
+        return
+    assert isinstance(x, NdesConnector)
+    change = rng.randrange(6)
+    if change == 0:
+        x.display_name = rng.choice([None, "meddled", "m\u00e9"])
+    elif change == 1:
+        x.additional_data = rng.choice([None, {}, {"m": [1, {"n": None}]}])
+    elif change == 2:
+        x.additional_data.clear()
+    elif change == 3:
+        x.role_scope_tag_ids = rng.choice([None, [], ["m", "n"]])
+    elif change == 4:
+        x.last_connection_date_time = rng.choice([None, datetime(2026, 1, 1, tzinfo=TZ)])
+    else:
+        x.state = rng.choice([None, "inactive"])
+
+
+def stressed(cycles: int) -> None:
+    """The cycles with a meddling finalizer at every third collection; the errors the meddling
+    causes (a field set to None, a buffer made invalid) are expected, crashes are not."""
+    from gc_stress import drain_free_lists, finalizers
+
+    rng = random.Random(9)
+    runs = [0]
+
+    def action() -> None:
+        if rng.random() < 0.5:
+            runs[0] += 1
+            meddle(rng)
+
+    cycle()  # imports what the codecs load on first use, before finalizers can run in between
+    errors = 0
+    with finalizers(action) as state:
+        for _ in range(cycles):
+            held = drain_free_lists()  # so that the binding's containers come from the collector
+            try:
+                cycle()
+            except Exception:  # noqa: BLE001 - the meddling makes any step fail; we count them
+                errors += 1
+            del held
+    print(
+        f"gc stress: {cycles} cycles, {state['runs']} finalizer runs, {runs[0]} changes, "
+        f"{errors} cycles cut short"
+    )
+
+
 if __name__ == "__main__":
-    for _ in range(int(sys.argv[1]) if len(sys.argv) > 1 else 1000):
-        cycle()
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    if "--gc-stress" in sys.argv:
+        stressed(n)
+    else:
+        for _ in range(n):
+            cycle()
     print("workout done")

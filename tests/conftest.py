@@ -1,15 +1,23 @@
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import settings
 
 import ndes
 from ndes.backends import HttpxBackend, RequestsBackend, UrllibBackend
 from ndes.emulator import EmulatorBackend, EmulatorServer, GraphEmulator, serve
 
 TOKEN = "test-token-0f6c1e"
+
+# Under `make test-asan` every example runs many times slower, unevenly: hypothesis's per-example
+# deadline would fail on timing alone.
+if os.environ.get("NDES_EXPECT_SANITIZED") == "1":
+    settings.register_profile("sanitized", deadline=None)
+    settings.load_profile("sanitized")
 
 
 @pytest.fixture(scope="session")

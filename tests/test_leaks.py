@@ -69,6 +69,10 @@ def measure(cycles: int) -> tuple[int, list[int], list[int]]:
 def test_a_million_cycles():
     grown, before, after = measure(CYCLES)
     assert after == before
+    if os.environ.get("NDES_EXPECT_SANITIZED") == "1":
+        # Under `make test-asan` (PYTHONMALLOC=malloc) freed memory waits in ASan's quarantine and
+        # size-class caches: resident memory is ASan's figure there, `make test` measures ours.
+        pytest.skip(f"reference counts checked; resident memory not ndes's under ASan ({grown})")
     assert grown < GROWTH_LIMIT, f"resident memory grew by {grown} bytes"
 
 

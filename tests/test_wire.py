@@ -83,8 +83,8 @@ def test_strings_are_utf8_with_minimal_escapes(text, wire):
             "2026-11-28T09:30:00+05:30",
         ),
         (
-            datetime(1, 1, 1, tzinfo=timezone(-timedelta(hours=23, minutes=59))),
-            "0001-01-01T00:00:00-23:59",
+            datetime(1, 1, 1, tzinfo=timezone(-timedelta(hours=14))),
+            "0001-01-01T00:00:00-14:00",
         ),
         (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "9999-12-31T23:59:59.999999Z"),
         (datetime(2026, 1, 1, tzinfo=timezone(timedelta(0))), "2026-01-01T00:00:00Z"),

@@ -13,18 +13,43 @@ static unsigned days_in_month(unsigned y, unsigned m)
     return m == 2 && is_leap(y) ? 29 : dim[m];
 }
 
+static const char *range_error(const nd_datetime_fields *f)
+{
+    if (f->year < 1 || f->year > 9999) return "year out of range 0001..9999";
+    if (f->month < 1 || f->month > 12) return "month out of range";
+    if (f->day < 1 || f->day > days_in_month((unsigned)f->year, (unsigned)f->month))
+        return "day out of range for month";
+    if (f->hour < 0 || f->hour > 23) return "hour out of range";
+    if (f->minute < 0 || f->minute > 59) return "minute out of range";
+    if (f->second < 0 || f->second > 59)
+        return "second out of range (leap seconds cannot be represented)";
+    if (f->usec < 0 || f->usec > 999999) return "microsecond out of range";
+    if (f->offset_min < -ND_DATETIME_MAX_OFFSET || f->offset_min > ND_DATETIME_MAX_OFFSET)
+        return "UTC offset out of range (Graph takes -14:00..+14:00)";
+    return NULL;
+}
+
+const char *nd_datetime_make(const nd_datetime_fields *f, nd_datetime *out)
+{
+    const char *why = range_error(f);
+    if (why) return why;
+    out->year = (uint16_t)f->year;
+    out->month = (uint8_t)f->month;
+    out->day = (uint8_t)f->day;
+    out->hour = (uint8_t)f->hour;
+    out->minute = (uint8_t)f->minute;
+    out->second = (uint8_t)f->second;
+    out->usec = (uint32_t)f->usec;
+    out->offset_min = (int16_t)f->offset_min;
+    out->present = 1;
+    return NULL;
+}
+
 const char *nd_datetime_check(const nd_datetime *dt)
 {
-    if (dt->year < 1 || dt->year > 9999) return "year out of range 0001..9999";
-    if (dt->month < 1 || dt->month > 12) return "month out of range";
-    if (dt->day < 1 || dt->day > days_in_month(dt->year, dt->month))
-        return "day out of range for month";
-    if (dt->hour > 23) return "hour out of range";
-    if (dt->minute > 59) return "minute out of range";
-    if (dt->second > 59) return "second out of range (leap seconds cannot be represented)";
-    if (dt->usec > 999999) return "microsecond out of range";
-    if (dt->offset_min <= -24 * 60 || dt->offset_min >= 24 * 60) return "UTC offset out of range";
-    return NULL;
+    nd_datetime_fields f = {dt->year,   dt->month,  dt->day,  dt->hour,
+                            dt->minute, dt->second, dt->usec, dt->offset_min};
+    return range_error(&f);
 }
 
 /* "00" to "99": two digits with one copy. */
@@ -33,9 +58,11 @@ static const char pairs[201] =
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
+/* v is below 100 in any nd_datetime made by nd_datetime_make; the modulo keeps a struct filled
+ * by other means (a C caller's own) from reading past the table. */
 static char *put2(char *p, unsigned v)
 {
-    memcpy(p, pairs + 2 * v, 2);
+    memcpy(p, pairs + 2 * (v % 100u), 2);
     return p + 2;
 }
 
@@ -115,8 +142,9 @@ static bool digits_in(const char *p, uint64_t mask)
 }
 
 /* The common shape, YYYY-MM-DDTHH:MM:SS[.f...](Z|+HH:MM), read without per-field calls; NULL
- * when s has another shape, so that the careful reader below can say what is wrong. */
-static const char *parse_fast(const char *s, size_t n, nd_datetime *out)
+ * when s has another shape, so that the careful reader below can say what is wrong. When it has
+ * this shape, *why is nd_datetime_make's answer. */
+static const char *parse_fast(const char *s, size_t n, nd_datetime *out, const char **why)
 {
     if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] | 0x20) != 't' || s[13] != ':' ||
         s[16] != ':')
@@ -141,28 +169,30 @@ static const char *parse_fast(const char *s, size_t n, nd_datetime *out)
         offset = 0;
     } else if (i + 6 == n && (s[i] == '+' || s[i] == '-') && is_digit(s[i + 1]) &&
                is_digit(s[i + 2]) && s[i + 3] == ':' && is_digit(s[i + 4]) && is_digit(s[i + 5]) &&
-               two(s + i + 1) <= 23 && two(s + i + 4) <= 59) {
+               two(s + i + 1) * 60 + two(s + i + 4) <= ND_DATETIME_MAX_OFFSET &&
+               two(s + i + 4) <= 59) {
         offset = (int)(two(s + i + 1) * 60 + two(s + i + 4)) * (s[i] == '-' ? -1 : 1);
     } else {
         return NULL;
     }
-    out->year = (uint16_t)(two(s) * 100 + two(s + 2));
-    out->month = (uint8_t)two(s + 5);
-    out->day = (uint8_t)two(s + 8);
-    out->hour = (uint8_t)two(s + 11);
-    out->minute = (uint8_t)two(s + 14);
-    out->second = (uint8_t)two(s + 17);
-    out->usec = usec;
-    out->offset_min = (int16_t)offset;
-    out->present = 1;
+    nd_datetime_fields f = {two(s) * 100 + two(s + 2),
+                            two(s + 5),
+                            two(s + 8),
+                            two(s + 11),
+                            two(s + 14),
+                            two(s + 17),
+                            usec,
+                            offset};
+    *why = nd_datetime_make(&f, out);
     return "";
 }
 
 const char *nd_datetime_parse(const char *s, size_t n, nd_datetime *out, size_t *at)
 {
-    if (parse_fast(s, n, out)) {
+    const char *why;
+    if (parse_fast(s, n, out, &why)) {
         *at = 0;
-        return nd_datetime_check(out);
+        return why;
     }
     return nd_datetime_parse_careful(s, n, out, at);
 }
@@ -225,9 +255,9 @@ const char *nd_datetime_parse_careful(const char *s, size_t n, nd_datetime *out,
             *at = start;
             return "expected UTC offset as +HH:MM";
         }
-        if (oh > 23 || om > 59) {
+        if (oh * 60 + om > ND_DATETIME_MAX_OFFSET || om > 59) {
             *at = start;
-            return "UTC offset out of range";
+            return "UTC offset out of range (Graph takes -14:00..+14:00)";
         }
         offset = sign * (oh * 60 + om);
     } else {
@@ -237,17 +267,9 @@ const char *nd_datetime_parse_careful(const char *s, size_t n, nd_datetime *out,
         *at = i;
         return "unexpected characters after the UTC offset";
     }
-    out->year = (uint16_t)year;
-    out->month = (uint8_t)month;
-    out->day = (uint8_t)day;
-    out->hour = (uint8_t)hour;
-    out->minute = (uint8_t)minute;
-    out->second = (uint8_t)second;
-    out->usec = usec;
-    out->offset_min = (int16_t)offset;
-    out->present = 1;
+    nd_datetime_fields f = {year, month, day, hour, minute, second, usec, offset};
     *at = 0;
-    return nd_datetime_check(out);
+    return nd_datetime_make(&f, out);
 }
 
 /* Days from 0001-01-01 to y-m-d (proleptic Gregorian). */
@@ -286,14 +308,6 @@ int nd_datetime_from_unix(int64_t secs, uint32_t nsec, nd_datetime *out)
     int64_t d = doy - (153 * mp + 2) / 5 + 1;
     int64_t m = mp < 10 ? mp + 3 : mp - 9;
     int64_t y = yoe + era * 400 + (m <= 2);
-    out->year = (uint16_t)y;
-    out->month = (uint8_t)m;
-    out->day = (uint8_t)d;
-    out->hour = (uint8_t)(rem / 3600);
-    out->minute = (uint8_t)(rem % 3600 / 60);
-    out->second = (uint8_t)(rem % 60);
-    out->usec = nsec / 1000;
-    out->offset_min = 0;
-    out->present = 1;
-    return 0;
+    nd_datetime_fields f = {y, m, d, rem / 3600, rem % 3600 / 60, rem % 60, nsec / 1000, 0};
+    return nd_datetime_make(&f, out) ? -1 : 0;
 }

@@ -53,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                           (uint8_t)(d[6] % 60),
                           (uint8_t)(data[0] >> (5 + i) & 1),
                           (uint32_t)((d[7] | d[8] << 8 | d[9] << 16) % 1000000),
-                          (int16_t)((int)(d[10] * 11) % 2879 - 1439)};
+                          (int16_t)((int)(d[10] * 11) % (2 * ND_DATETIME_MAX_OFFSET + 1) -
+                                    ND_DATETIME_MAX_OFFSET)};
         *dates[i] = dt;
     }
     nd_strv tags[4];

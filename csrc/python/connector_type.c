@@ -97,8 +97,15 @@ static PyObject *connector_new(PyTypeObject *type, PyObject *args, PyObject *kwd
     if (!c) return NULL;
     PyObject *key, *value;
     Py_ssize_t pos = 0;
+    /* kwds may be the caller's own dict, which utcoffset() or a finalizer can change: each entry
+     * is held while it is set. */
     while (kwds && PyDict_Next(kwds, &pos, &key, &value)) {
-        if (set_keyword(st, c, key, value) < 0) {
+        Py_INCREF(key);
+        Py_INCREF(value);
+        int r = set_keyword(st, c, key, value);
+        Py_DECREF(key);
+        Py_DECREF(value);
+        if (r < 0) {
             Py_DECREF(c);
             return NULL;
         }
@@ -120,7 +127,14 @@ static PyObject *get_additional(Connector *c, void *closure)
 {
     (void)closure;
     /* Created on first read, so that `c.additional_data["x"] = 1` works on any connector. */
-    if (!c->additional_data && !(c->additional_data = PyDict_New())) return NULL;
+    if (!c->additional_data) {
+        PyObject *d = PyDict_New();
+        if (!d) return NULL;
+        if (!c->additional_data) /* else a finalizer the allocation ran has set it: keep that */
+            c->additional_data = d;
+        else
+            Py_DECREF(d);
+    }
     return Py_NewRef(c->additional_data);
 }
 
@@ -150,11 +164,18 @@ static PyGetSetDef connector_getset[] = {
     {NULL},
 };
 
+/* a and b are read from the connectors' slots and held here: comparing them runs their items'
+ * __eq__, which may set the very fields they came from. */
 static int same_object_field(PyObject *a, PyObject *b)
 {
     if (a == b) return 1;
     if (!a || !b) return 0;
-    return PyObject_RichCompareBool(a, b, Py_EQ);
+    Py_INCREF(a);
+    Py_INCREF(b);
+    int r = PyObject_RichCompareBool(a, b, Py_EQ);
+    Py_DECREF(a);
+    Py_DECREF(b);
+    return r;
 }
 
 static int same_datetime(const nd_datetime *a, const nd_datetime *b)

@@ -50,8 +50,9 @@ PyObject *datetime_to_py(ModState *st, const nd_datetime *dt)
     return r;
 }
 
-/* The UTC offset of an aware datetime in whole minutes. */
-static int offset_minutes(ModState *st, PyObject *v, int *out, const char *field)
+/* The UTC offset of an aware datetime in whole minutes, as wide as the timedelta is: the core
+ * range-checks it. utcoffset() runs Python code, so v must be held by the caller. */
+static int offset_minutes(ModState *st, PyObject *v, int64_t *out, const char *field)
 {
     PyObject *tzinfo = PyDateTime_DATE_GET_TZINFO(v);
     if (tzinfo == PyDateTime_TimeZone_UTC) {
@@ -62,53 +63,60 @@ static int offset_minutes(ModState *st, PyObject *v, int *out, const char *field
         *out = st->tz_seen_offset;
         return 0;
     }
+    Py_INCREF(tzinfo); /* v holds it, but the check below reads it after utcoffset() ran */
     PyObject *delta = tzinfo == Py_None ? Py_NewRef(Py_None)
                                         : PyObject_CallMethodOneArg(tzinfo, st->utcoffset_name, v);
-    if (!delta) return -1;
+    int r = -1;
+    if (!delta) goto done;
     if (delta == Py_None) {
-        Py_DECREF(delta);
         raise_validation(st, field,
                          "naive datetime (no UTC offset): Graph rejects it; give it a tzinfo, "
                          "e.g. datetime.timezone.utc");
-        return -1;
+        goto done;
     }
     if (!PyDelta_Check(delta)) {
-        Py_DECREF(delta);
         raise_validation(st, field, "tzinfo.utcoffset() did not return a timedelta");
-        return -1;
+        goto done;
     }
-    long secs =
-        (long)PyDateTime_DELTA_GET_DAYS(delta) * 86400 + PyDateTime_DELTA_GET_SECONDS(delta);
-    int usec = PyDateTime_DELTA_GET_MICROSECONDS(delta);
-    Py_DECREF(delta);
-    if (usec != 0 || secs % 60 != 0) {
+    int64_t secs =
+        (int64_t)PyDateTime_DELTA_GET_DAYS(delta) * 86400 + PyDateTime_DELTA_GET_SECONDS(delta);
+    if (PyDateTime_DELTA_GET_MICROSECONDS(delta) != 0 || secs % 60 != 0) {
         raise_validation(st, field,
                          "UTC offset has seconds; DateTimeOffset carries whole minutes only");
-        return -1;
+        goto done;
     }
-    *out = (int)(secs / 60);
-    /* A datetime.timezone has the same offset on every date: remember the last one. */
-    if (Py_IS_TYPE(tzinfo, Py_TYPE(PyDateTime_TimeZone_UTC))) {
+    *out = secs / 60;
+    r = 0;
+    /* A datetime.timezone has the same offset on every date: remember the last one, when the
+     * core will take it. */
+    if (Py_IS_TYPE(tzinfo, Py_TYPE(PyDateTime_TimeZone_UTC)) && *out >= -ND_DATETIME_MAX_OFFSET &&
+        *out <= ND_DATETIME_MAX_OFFSET) {
         Py_XSETREF(st->tz_seen, Py_NewRef(tzinfo));
-        st->tz_seen_offset = *out;
+        st->tz_seen_offset = (int)*out;
     }
-    return 0;
+done:
+    Py_XDECREF(delta);
+    Py_DECREF(tzinfo);
+    return r;
 }
 
 int datetime_from_py(ModState *st, PyObject *v, nd_datetime *out, const char *field)
 {
     if (datetime_api() < 0) return -1;
     if (!PyDateTime_Check(v)) return 0;
-    int offset;
-    if (offset_minutes(st, v, &offset, field) < 0) return -1;
-    out->year = (uint16_t)PyDateTime_GET_YEAR(v);
-    out->month = (uint8_t)PyDateTime_GET_MONTH(v);
-    out->day = (uint8_t)PyDateTime_GET_DAY(v);
-    out->hour = (uint8_t)PyDateTime_DATE_GET_HOUR(v);
-    out->minute = (uint8_t)PyDateTime_DATE_GET_MINUTE(v);
-    out->second = (uint8_t)PyDateTime_DATE_GET_SECOND(v);
-    out->usec = (uint32_t)PyDateTime_DATE_GET_MICROSECOND(v);
-    out->offset_min = (int16_t)offset;
-    out->present = 1;
+    nd_datetime_fields f;
+    if (offset_minutes(st, v, &f.offset_min, field) < 0) return -1;
+    f.year = PyDateTime_GET_YEAR(v);
+    f.month = PyDateTime_GET_MONTH(v);
+    f.day = PyDateTime_GET_DAY(v);
+    f.hour = PyDateTime_DATE_GET_HOUR(v);
+    f.minute = PyDateTime_DATE_GET_MINUTE(v);
+    f.second = PyDateTime_DATE_GET_SECOND(v);
+    f.usec = PyDateTime_DATE_GET_MICROSECOND(v);
+    const char *why = nd_datetime_make(&f, out);
+    if (why) {
+        raise_validation(st, field, "%s", why);
+        return -1;
+    }
     return 1;
 }

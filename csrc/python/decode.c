@@ -356,6 +356,47 @@ PyObject *decode_connectors(PyTypeObject *type, PyObject *data, ValueFormat fmt)
     return decode(type, data, fmt, true);
 }
 
+/* One entry of from_dict()'s dict, key and value held by the caller. */
+static int from_dict_entry(ModState *st, Connector *c, PyObject *key, PyObject *value)
+{
+    if (!PyUnicode_Check(key)) {
+        raise_validation(st, "from_dict", "keys must be str, got %s", Py_TYPE(key)->tp_name);
+        return -1;
+    }
+    Py_ssize_t n;
+    const char *k = utf8_of(st, key, &n, "from_dict");
+    if (!k) return -1;
+    nd_field f;
+    switch (nd_classify_key(k, (size_t)n, &f)) {
+    case ND_KEY_FIELD:
+        return set_field(st, c, f, value, FROM_WIRE);
+    case ND_KEY_ODATA_TYPE: {
+        Py_ssize_t tn;
+        const char *t = PyUnicode_Check(value) ? PyUnicode_AsUTF8AndSize(value, &tn) : NULL;
+        if (!t || !nd_is_connector_type(t, (size_t)tn)) {
+            PyErr_Clear();
+            raise_validation(st, ND_ODATA_TYPE_KEY, "%R is not " ND_ODATA_TYPE, value);
+            return -1;
+        }
+        return 0;
+    }
+    case ND_KEY_ANNOTATION:
+        return 0;
+    case ND_KEY_EXTRA:
+    default: {
+        PyObject *copy = copy_value(st, value, key);
+        if (!copy) return -1;
+        if (!c->additional_data && !(c->additional_data = PyDict_New())) {
+            Py_DECREF(copy);
+            return -1;
+        }
+        int r = PyDict_SetItem(c->additional_data, key, copy);
+        Py_DECREF(copy);
+        return r;
+    }
+    }
+}
+
 PyObject *connector_from_dict(PyTypeObject *type, PyObject *d)
 {
     ModState *st = state_of_type(type);
@@ -366,43 +407,18 @@ PyObject *connector_from_dict(PyTypeObject *type, PyObject *d)
     if (!c) return NULL;
     PyObject *key, *value;
     Py_ssize_t pos = 0;
+    /* Each entry is held while it is used: utcoffset(), __repr__, __hash__ and finalizers may
+     * change the caller's dict meanwhile. */
     while (PyDict_Next(d, &pos, &key, &value)) {
-        if (!PyUnicode_Check(key)) {
-            raise_validation(st, "from_dict", "keys must be str, got %s", Py_TYPE(key)->tp_name);
-            goto fail;
-        }
-        Py_ssize_t n;
-        const char *k = utf8_of(st, key, &n, "from_dict");
-        if (!k) goto fail;
-        nd_field f;
-        switch (nd_classify_key(k, (size_t)n, &f)) {
-        case ND_KEY_FIELD:
-            if (set_field(st, c, f, value, FROM_WIRE) < 0) goto fail;
-            break;
-        case ND_KEY_ODATA_TYPE: {
-            Py_ssize_t tn;
-            const char *t = PyUnicode_Check(value) ? PyUnicode_AsUTF8AndSize(value, &tn) : NULL;
-            if (!t || !nd_is_connector_type(t, (size_t)tn)) {
-                PyErr_Clear();
-                raise_validation(st, ND_ODATA_TYPE_KEY, "%R is not " ND_ODATA_TYPE, value);
-                goto fail;
-            }
-            break;
-        }
-        case ND_KEY_ANNOTATION:
-            break;
-        case ND_KEY_EXTRA: {
-            if (write_value(st, value, VALUE_CHECK, NULL, key) < 0) goto fail;
-            if (!c->additional_data && !(c->additional_data = PyDict_New())) goto fail;
-            PyObject *copy = copy_value(value);
-            int r = copy ? PyDict_SetItem(c->additional_data, key, copy) : -1;
-            Py_XDECREF(copy);
-            if (r < 0) goto fail;
-        }
+        Py_INCREF(key);
+        Py_INCREF(value);
+        int r = from_dict_entry(st, c, key, value);
+        Py_DECREF(key);
+        Py_DECREF(value);
+        if (r < 0) {
+            Py_DECREF(c);
+            return NULL;
         }
     }
     return (PyObject *)c;
-fail:
-    Py_DECREF(c);
-    return NULL;
 }

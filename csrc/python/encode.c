@@ -48,30 +48,34 @@ static void bytes_abandon(nd_buf *b)
 
 typedef struct {
     ModState *st;
-    PyObject *extra;
     ValueFormat fmt;
+    nd_buf *b;
 } Extras;
+
+static int write_extra(void *ctx, PyObject *key, const char *k, size_t n, PyObject *value)
+{
+    Extras *x = ctx;
+    nd_buf *b = x->b;
+    int r = x->fmt == VALUE_JSON ? (nd_buf_append(b, ",", 1) < 0 ||
+                                    nd_json_write_str(b, k, n) < 0 || nd_buf_append(b, ":", 1) < 0)
+                                 : nd_mp_write_str(b, k, n) < 0;
+    if (r) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        return -1;
+    }
+    return write_value(x->st, value, x->fmt, b, key);
+}
+
+typedef struct {
+    Extras x;
+    PyObject *extra;
+} ExtrasOf;
 
 static int write_extras(void *ctx, nd_buf *b)
 {
-    Extras *x = ctx;
-    PyObject *key, *value;
-    Py_ssize_t pos = 0;
-    while (PyDict_Next(x->extra, &pos, &key, &value)) {
-        Py_ssize_t n;
-        const char *k = extra_key_utf8(x->st, key, &n);
-        if (!k) return -1;
-        int r = x->fmt == VALUE_JSON
-                    ? (nd_buf_append(b, ",", 1) < 0 || nd_json_write_str(b, k, (size_t)n) < 0 ||
-                       nd_buf_append(b, ":", 1) < 0)
-                    : nd_mp_write_str(b, k, (size_t)n) < 0;
-        if (r) {
-            if (!PyErr_Occurred()) PyErr_NoMemory();
-            return -1;
-        }
-        if (write_value(x->st, value, x->fmt, b, key) < 0) return -1;
-    }
-    return 0;
+    ExtrasOf *e = ctx;
+    e->x.b = b;
+    return for_each_extra(e->x.st, e->extra, write_extra, &e->x);
 }
 
 /* A view of one str field; its UTF-8 was checked when it was set. */
@@ -135,7 +139,12 @@ static int write_connector(ModState *st, Connector *c, ValueFormat fmt, nd_buf *
         v.n_role_tags = (size_t)n;
     }
     v.role_tags = tags;
-    Extras extras = {st, c->additional_data, fmt};
+    /* The views above point into this connector's strings and text block. Nothing from here
+     * until the core has written them can run Python code: the only allocations are the output's
+     * bytes and UTF-8 caches of str, neither of which is a container the collector counts. The
+     * additional properties, whose walk may run Python code that changes the connector, come
+     * last. */
+    ExtrasOf extras = {{st, fmt, b}, c->additional_data};
     v.n_extra = c->additional_data ? (size_t)PyDict_GET_SIZE(c->additional_data) : 0;
     v.write_extra = write_extras;
     v.extra_ctx = &extras;
@@ -190,10 +199,16 @@ PyObject *encode_connectors(PyTypeObject *type, PyObject *items, ValueFormat fmt
     if (!seq) return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     char stack[STACK_OUTPUT];
+    /* The output grows by doubling: items differ too much in size to foretell it from one. */
     nd_buf b = {stack, 0, sizeof stack, bytes_grow, NULL};
     int r = fmt == VALUE_JSON ? nd_buf_append(&b, "[", 1) : nd_mp_pack_array(&b, (size_t)n);
     for (Py_ssize_t i = 0; r == 0 && i < n; i++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (PySequence_Fast_GET_SIZE(seq) != n) { /* a list changed by an item's Python code */
+            PyErr_SetString(PyExc_RuntimeError, "the sequence changed size while being encoded");
+            r = -1;
+            break;
+        }
+        PyObject *item = Py_NewRef(PySequence_Fast_GET_ITEM(seq, i));
         if (Py_TYPE(item) != type) {
             PyErr_Format(PyExc_TypeError, "item %zd is %s, not an NdesConnector", i,
                          Py_TYPE(item)->tp_name);
@@ -202,10 +217,8 @@ PyObject *encode_connectors(PyTypeObject *type, PyObject *items, ValueFormat fmt
                    write_connector(st, (Connector *)item, fmt, &b) < 0) {
             name_item(st, i);
             r = -1;
-        } else if (i == 0 && n > 1) {
-            /* Size the output from the first item once, rather than doubling it many times. */
-            r = nd_buf_reserve(&b, (b.len + 1) * (size_t)(n - 1) / 8 * 9);
         }
+        Py_DECREF(item);
     }
     if (r == 0 && fmt == VALUE_JSON) r = nd_buf_append(&b, "]", 1);
     Py_DECREF(seq);
@@ -235,7 +248,23 @@ static PyObject *datetime_text(const nd_datetime *dt)
     return PyUnicode_FromStringAndSize(text, (Py_ssize_t)n);
 }
 
-/* The document to_json writes, as Python objects: json.loads(c.to_json()) == c.to_dict(). */
+typedef struct {
+    ModState *st;
+    PyObject *d;
+} DictOut;
+
+static int copy_extra(void *ctx, PyObject *key, const char *k, size_t n, PyObject *value)
+{
+    (void)k, (void)n;
+    DictOut *o = ctx;
+    PyObject *copy = copy_value(o->st, value, key);
+    int r = copy ? PyDict_SetItem(o->d, key, copy) : -1;
+    Py_XDECREF(copy);
+    return r;
+}
+
+/* The document to_json writes, as Python objects: json.loads(c.to_json()) == c.to_dict(), and
+ * what to_json() refuses, to_dict() refuses with the same error. */
 PyObject *connector_to_dict(Connector *c)
 {
     ModState *st = state_of((PyObject *)c);
@@ -249,30 +278,21 @@ PyObject *connector_to_dict(Connector *c)
             if (!dt_slot(c, f)->present) continue;
             v = datetime_text(dt_slot(c, f));
         } else {
-            PyObject *slot = *obj_slot(c, f);
+            /* Held: each allocation below may run a finalizer that sets this field. */
+            PyObject *slot = Py_XNewRef(*obj_slot(c, f));
             if (!slot) continue;
             if (nd_field_kind[f] == ND_K_STATE)
                 v = PyUnicode_FromObject(slot); /* the plain str value, member or not */
             else if (nd_field_kind[f] == ND_K_STR_LIST)
-                v = PyList_GetSlice(slot, 0, PY_SSIZE_T_MAX);
+                v = checked_tags(st, slot); /* its items may have been changed in place */
             else
                 v = Py_NewRef(slot);
+            Py_DECREF(slot);
         }
         if (put_wire(d, f, v) < 0) goto fail;
     }
-    if (c->additional_data) {
-        PyObject *key, *value;
-        Py_ssize_t pos = 0;
-        while (PyDict_Next(c->additional_data, &pos, &key, &value)) {
-            Py_ssize_t n;
-            if (!extra_key_utf8(st, key, &n) || write_value(st, value, VALUE_CHECK, NULL, key) < 0)
-                goto fail;
-            PyObject *copy = copy_value(value);
-            int r = copy ? PyDict_SetItem(d, key, copy) : -1;
-            Py_XDECREF(copy);
-            if (r < 0) goto fail;
-        }
-    }
+    DictOut out = {st, d};
+    if (for_each_extra(st, c->additional_data, copy_extra, &out) < 0) goto fail;
     return d;
 fail:
     Py_DECREF(d);

@@ -31,26 +31,26 @@ static PyObject *checked_state(ModState *st, PyObject *v, SetMode mode)
     return raise_validation(st, field, "%R is not one of 'none', 'active', 'inactive'", v);
 }
 
-static PyObject *checked_list(ModState *st, PyObject *v)
+PyObject *checked_tags(ModState *st, PyObject *v)
 {
     const char *field = nd_field_wire[ND_F_ROLE_SCOPE_TAG_IDS].ptr;
     if (!PyList_Check(v) && !PyTuple_Check(v))
         return raise_validation(st, field, "expected a list of str, got %s", Py_TYPE(v)->tp_name);
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(v);
-    PyObject *out = PyList_New(n);
-    if (!out) return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(v, i);
+    Py_INCREF(v); /* it may be a connector's list, which a finalizer can replace */
+    PyObject *out = PyList_New(0);
+    /* The length is read afresh at each item: any allocation may run a finalizer that changes
+     * the list, and each item is held while it is looked at. */
+    for (Py_ssize_t i = 0; out && i < PySequence_Fast_GET_SIZE(v); i++) {
+        PyObject *item = Py_NewRef(PySequence_Fast_GET_ITEM(v, i));
         Py_ssize_t len;
         PyObject *s = NULL;
         if (str_item_utf8(st, item, &len, ND_F_ROLE_SCOPE_TAG_IDS, i))
             s = PyUnicode_CheckExact(item) ? Py_NewRef(item) : PyUnicode_FromObject(item);
-        if (!s) {
-            Py_DECREF(out);
-            return NULL;
-        }
-        PyList_SET_ITEM(out, i, s);
+        Py_DECREF(item);
+        if (!s || PyList_Append(out, s) < 0) Py_CLEAR(out);
+        Py_XDECREF(s);
     }
+    Py_DECREF(v);
     return out;
 }
 
@@ -96,15 +96,16 @@ int set_field(ModState *st, Connector *c, nd_field f, PyObject *v, SetMode mode)
             value = checked_state(st, v, mode);
             break;
         case ND_K_STR_LIST:
-            value = checked_list(st, v);
+            value = checked_tags(st, v);
             break;
         default:
             value = checked_str(st, v, nd_field_wire[f].ptr);
         }
         if (!value) return -1;
     }
-    Py_XSETREF(*obj_slot(c, f), value);
+    /* Pending text first: freeing the old value may run a finalizer that reads the field. */
     pending_drop(c, f);
+    Py_XSETREF(*obj_slot(c, f), value);
     return 0;
 }
 
@@ -145,6 +146,19 @@ const char *extra_key_utf8(ModState *st, PyObject *key, Py_ssize_t *n)
     }
 }
 
+typedef struct {
+    ModState *st;
+    PyObject *copy;
+} Checked;
+
+static int check_extra(void *ctx, PyObject *key, const char *k, size_t n, PyObject *value)
+{
+    (void)k, (void)n;
+    Checked *x = ctx;
+    if (write_value(x->st, value, VALUE_CHECK, NULL, key) < 0) return -1;
+    return PyDict_SetItem(x->copy, key, value);
+}
+
 int set_additional_data(ModState *st, Connector *c, PyObject *v)
 {
     if (v == NULL || v == Py_None) {
@@ -157,15 +171,10 @@ int set_additional_data(ModState *st, Connector *c, PyObject *v)
     }
     PyObject *copy = PyDict_New();
     if (!copy) return -1;
-    PyObject *key, *value;
-    Py_ssize_t pos = 0;
-    while (PyDict_Next(v, &pos, &key, &value)) {
-        Py_ssize_t n;
-        if (!extra_key_utf8(st, key, &n) || write_value(st, value, VALUE_CHECK, NULL, key) < 0 ||
-            PyDict_SetItem(copy, key, value) < 0) {
-            Py_DECREF(copy);
-            return -1;
-        }
+    Checked x = {st, copy};
+    if (for_each_extra(st, v, check_extra, &x) < 0) {
+        Py_DECREF(copy);
+        return -1;
     }
     Py_XSETREF(c->additional_data, copy);
     return 0;

@@ -148,16 +148,27 @@ int datetime_from_py(ModState *st, PyObject *v, nd_datetime *out, const char *fi
 typedef enum { FROM_USER, FROM_WIRE } SetMode; /* FROM_WIRE keeps unknown states */
 int set_field(ModState *st, Connector *c, nd_field f, PyObject *v, SetMode mode);
 int set_additional_data(ModState *st, Connector *c, PyObject *v);
+/* A new list of exact str from a list or tuple of str, or NULL with a ValidationError naming
+ * roleScopeTagIds[i]. */
+PyObject *checked_tags(ModState *st, PyObject *v);
 /* The UTF-8 of a key of additional data, which must be a str that is neither a known property
  * nor an OData annotation; NULL with a ValidationError otherwise. */
 const char *extra_key_utf8(ModState *st, PyObject *key, Py_ssize_t *n);
 PyObject *get_field(ModState *st, Connector *c, nd_field f);
 
-/* values.c: JSON-compatible values of additional data. */
-typedef enum { VALUE_CHECK, VALUE_JSON, VALUE_MSGPACK } ValueFormat;
-/* Checks v, and writes it unless VALUE_CHECK; `key` names the additional property. */
+/* values.c: JSON-compatible values of additional data. The rules are the same whichever way a
+ * value goes: a bad one is a ValidationError naming its place under `key`, the additional
+ * property. */
+typedef enum { VALUE_CHECK, VALUE_JSON, VALUE_MSGPACK, VALUE_COPY } ValueFormat;
+/* Checks v, and writes it as JSON or MessagePack unless VALUE_CHECK: 0 or -1. */
 int write_value(ModState *st, PyObject *v, ValueFormat fmt, nd_buf *b, PyObject *key);
-PyObject *copy_value(PyObject *v);
+/* A checked copy of v whose containers are new and plain list and dict, or NULL. */
+PyObject *copy_value(ModState *st, PyObject *v, PyObject *key);
+/* Calls fn for each additional property of `extra` (a dict, or NULL for none) with its key
+ * checked by extra_key_utf8, holding the dict, key and value across the call: 0, or -1 when fn
+ * failed, a key was refused or the dict changed size meanwhile. */
+typedef int (*ExtraFn)(void *ctx, PyObject *key, const char *utf8, size_t n, PyObject *value);
+int for_each_extra(ModState *st, PyObject *extra, ExtraFn fn, void *ctx);
 
 /* encode.c */
 PyObject *encode_connector(Connector *c, ValueFormat fmt);
