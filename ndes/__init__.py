@@ -13,6 +13,7 @@ from ._core import NdesConnector
 from .errors import (
     AuthenticationError,
     BadRequestError,
+    CredentialError,
     DecodeError,
     GraphError,
     NdesError,
@@ -40,6 +41,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "Client",
+    "CredentialError",
     "DecodeError",
     "GraphError",
     "HttpRequest",

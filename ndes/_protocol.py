@@ -3,8 +3,10 @@ retries and redirects. Shared by every client loop; tested without a network."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import random
+import re
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -27,20 +29,157 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# Characters a URL may carry as they are. Anything else is percent-encoded, so that no backend
+# (http.client, requests' requote_uri, httpx's URL parser) finds anything left to change.
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PATH_SAFE = _UNRESERVED | frozenset("!$&'()*+,;=:@/")
+_QUERY_SAFE = _PATH_SAFE | frozenset("?")
+_HEX = frozenset("0123456789ABCDEFabcdef")
+_REG_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
+_PORT = re.compile(r"[0-9]{1,5}")
+_DEFAULT_PORT = {"http": 80, "https": 443}
+
+
+def _quote(text: str, safe: frozenset[str]) -> str:
+    """Percent-encode what `safe` does not hold; decode escapes of unreserved characters (as
+    requests does) and keep the other escapes, upper-cased."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "%" and i + 2 < len(text) and text[i + 1] in _HEX and text[i + 2] in _HEX:
+            decoded = chr(int(text[i + 1 : i + 3], 16))
+            out.append(decoded if decoded in _UNRESERVED else text[i : i + 3].upper())
+            i += 3
+            continue
+        if c in safe:
+            out.append(c)
+        else:
+            if "\ud800" <= c <= "\udfff":
+                raise ValueError("a lone surrogate, which has no UTF-8 form")
+            out.extend(f"%{b:02X}" for b in c.encode("utf-8"))
+        i += 1
+    return "".join(out)
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 5.2.4, which urllib3 and httpx apply before sending."""
+    output: list[str] = []
+    segments = path.split("/")
+    for i, segment in enumerate(segments):
+        last = i == len(segments) - 1
+        if segment == ".":
+            if last:
+                output.append("")
+        elif segment == "..":
+            if len(output) > 1:
+                output.pop()
+            if last:
+                output.append("")
+        else:
+            output.append(segment)
+    return "/".join(output)
+
+
+def _host(host: str) -> str:
+    if host.startswith("["):
+        if not host.endswith("]"):
+            raise ValueError("an unclosed [ in the host")
+        try:
+            address = ipaddress.IPv6Address(host[1:-1])  # no zone ids: they are local names
+        except ValueError:
+            raise ValueError("an invalid IPv6 address") from None
+        return f"[{address.compressed}]"
+    host = host.lower()
+    if not _REG_NAME.fullmatch(host):
+        raise ValueError("an invalid host name")
+    if _NUMERIC_LABEL.fullmatch(host.rstrip(".").rsplit(".", 1)[-1]):
+        # What ends in a number is an IPv4 address to a browser, urllib3 and getaddrinfo, which
+        # also read 127.1 or 0x7f.1: only the dotted-quad form means one thing to all of them.
+        try:
+            return str(ipaddress.IPv4Address(host))
+        except ValueError:
+            raise ValueError("an IPv4 address not in dotted-quad form") from None
+    return host
+
+
+def normalize_url(url: str) -> str:
+    """The URL exactly as every backend will send it, or ValueError saying what is unsafe.
+
+    One form for every same-origin decision (redirects, @odata.nextLink) and for the request
+    line: what urlsplit and a backend's own parser would read differently is refused
+    (backslashes, userinfo, spaces and control characters, ports that are not 1 to 65535), the
+    scheme and host are lower-cased, a default port is dropped, dot segments are removed,
+    anything outside RFC 3986's safe set is percent-encoded and the fragment goes."""
+    if not isinstance(url, str):
+        raise ValueError("not a string")
+    if "\\" in url:  # urlsplit keeps it in the userinfo, urllib3 and browsers end the host there
+        raise ValueError("a backslash")
+    if any(c <= " " or c == "\x7f" for c in url):  # urlsplit silently drops tabs and newlines
+        raise ValueError("a space or a control character")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORT:
+        raise ValueError(f"scheme {scheme or 'missing'!r}, not http or https")
+    netloc = parts.netloc
+    if "@" in netloc:
+        raise ValueError("userinfo (user@) in the authority")
+    closing = netloc.rfind("]")
+    colon = netloc.rfind(":")
+    if colon > closing:
+        host, port_text = netloc[:colon], netloc[colon + 1 :]
+        if not _PORT.fullmatch(port_text) or not 0 < int(port_text) < 65536:
+            raise ValueError("an invalid port")
+        port = int(port_text)
+    else:
+        host, port = netloc, _DEFAULT_PORT[scheme]
+    if not host:
+        raise ValueError("no host")
+    host = _host(host)
+    authority = host if port == _DEFAULT_PORT[scheme] else f"{host}:{port}"
+    path = _remove_dot_segments(_quote(parts.path, _PATH_SAFE)) or "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    query = "?" + _quote(parts.query, _QUERY_SAFE) if parts.query else ""
+    return f"{scheme}://{authority}{path}{query}"
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of a URL normalize_url made."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit(":", 1)[0] if not parts.netloc.endswith("]") else parts.netloc
+    return parts.scheme, host, parts.port or _DEFAULT_PORT[parts.scheme]
+
+
 def check_url(url: str) -> None:
     """HTTPS everywhere, plain HTTP only to this machine (an emulator)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+    try:
+        scheme, host, _ = origin(normalize_url(url))
+    except ValueError as exc:
+        raise ValueError(f"refusing {url!r}: {exc}") from None
+    if scheme == "https" or is_loopback(host):
         return
     raise ValueError(f"refusing {url!r}: ndes talks HTTPS, or plain HTTP to a loopback host only")
 
 
-def check_header_value(name: str, value: str) -> str:
-    if any(c in value for c in "\r\n\x00"):
-        raise ValueError(f"{name} contains CR, LF or NUL")
-    return value
+_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def check_token(token: object) -> str:
+    """A token every backend sends byte for byte: visible ASCII, of which RFC 6750's b64token
+    is a part. Anything else splits the header (CR, LF), is cut by a server (NUL) or fails
+    inside a backend with an exception that holds the whole token (httpx encodes headers as
+    ASCII, http.client as Latin-1), so it is refused here, without showing it."""
+    if not isinstance(token, str):
+        reason = f"a {type(token).__name__}, not a str"
+    elif not token:
+        reason = "an empty string"
+    elif not _TOKEN.fullmatch(token):
+        reason = "it holds a space, a control character (CR, LF, NUL...) or non-ASCII text"
+    else:
+        return token
+    raise errors.CredentialError(f"the token source returned an unusable token: {reason}")
 
 
 def create_request(
@@ -55,7 +194,7 @@ def create_request(
     max_response_bytes: int,
 ) -> HttpRequest:
     headers = {
-        "Authorization": "Bearer " + check_header_value("the token", token),
+        "Authorization": "Bearer " + check_token(token),
         "Content-Type": "application/json",
         "Accept": "application/json",
         "client-request-id": client_request_id,
@@ -65,7 +204,7 @@ def create_request(
         headers["Retry-Attempt"] = str(attempt - 1)
     return HttpRequest(
         "POST",
-        base_url.rstrip("/") + COLLECTION,
+        _collection_url(base_url),
         headers,
         body,
         timeout=timeout,
@@ -73,21 +212,32 @@ def create_request(
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _collection_url(base_url: str) -> str:
+    return normalize_url(base_url.rstrip("/") + COLLECTION)
+
+
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date."""
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date; None for
+    anything else, whatever the server sends (str.isdigit() takes "²", email.utils overflows on
+    a 20-digit year)."""
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _DELTA_SECONDS.fullmatch(value):
+        return float(value)  # a huge one is inf, which the caller's cap refuses
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None or when.tzinfo is None:
+        if when is None or when.tzinfo is None:
+            return None
+        seconds = when.timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
+    return max(0.0, seconds - now)
+
+
+_DELTA_SECONDS = re.compile(r"[0-9]+", re.ASCII)
 
 
 def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
@@ -111,15 +261,21 @@ def follow_redirect(request: HttpRequest, response: HttpResponse) -> Redirect | 
     location = response.header("location")
     if not location:
         return None
-    target = urljoin(request.url, location)
-    old, new = urlsplit(request.url), urlsplit(target)
-    if old.scheme == "https" and new.scheme != "https":
+    try:
+        target = normalize_url(urljoin(request.url, location))
+    except ValueError as exc:  # the server's text, not the caller's: a GraphError, typed
         raise errors.GraphError(
-            response.status, f"refusing a redirect from HTTPS to {new.scheme or 'no scheme'}"
+            response.status, f"refusing the redirect to {location[:200]!r}: {exc}"
+        ) from None
+    old, new = origin(request.url), origin(target)
+    if old[0] == "https" and new[0] != "https":
+        raise errors.GraphError(response.status, f"refusing a redirect from HTTPS to {new[0]}")
+    if new[0] != "https" and not is_loopback(new[1]):
+        raise errors.GraphError(
+            response.status, f"refusing a redirect to plain HTTP off this machine: {target!r}"
         )
-    check_url(target)
     headers = dict(request.headers)
-    if (old.scheme, old.hostname, old.port) != (new.scheme, new.hostname, new.port):
+    if old != new:
         headers.pop("Authorization", None)
     return Redirect(
         HttpRequest(
@@ -150,7 +306,8 @@ def _error_fields(response: HttpResponse) -> tuple[str | None, str, str | None, 
                 inner.get("request-id") if isinstance(inner.get("request-id"), str) else None
             )
             date = inner.get("date") if isinstance(inner.get("date"), str) else None
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        # RecursionError: json.loads recurses once per nesting level ("[" * 200000).
         text = response.body[: EXCERPT_CHARS * 4].decode("utf-8", "replace")
         text = " ".join(text.split())[:EXCERPT_CHARS]
         content_type = response.header("content-type") or "no content type"

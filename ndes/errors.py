@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
+    "CredentialError",
     "DecodeError",
     "GraphError",
     "NdesError",
@@ -76,6 +77,11 @@ class TransportError(NdesError):
     def __init__(self, message: str, *, client_request_id: str | None = None) -> None:
         super().__init__(message)
         self.client_request_id = client_request_id
+
+
+class CredentialError(NdesError):
+    """The token source returned an unusable token (not a string, empty, or holding a character
+    no HTTP header can carry). Raised before anything is sent; the token is never shown."""
 
 
 class GraphError(NdesError):
