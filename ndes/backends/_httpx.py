@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from typing import Any
 
@@ -75,8 +76,8 @@ class _DeadlineNetwork(httpcore.NetworkBackend):
         self._network.sleep(seconds)
 
 
-def _client() -> httpx.Client:
-    transport = httpx.HTTPTransport()
+def _client(ssl_context: ssl.SSLContext | None) -> httpx.Client:
+    transport = httpx.HTTPTransport(verify=ssl_context if ssl_context is not None else True)
     # httpx takes no network backend of its own; its pool does, and makes every connection
     # through this attribute (httpcore >= 0.17).
     pool: Any = transport._pool
@@ -89,11 +90,16 @@ class HttpxBackend:
     redirects: the client decides.
 
     With a client of yours the request timeout bounds each socket operation and the body read
-    as a whole; with the one this backend makes, the whole attempt."""
+    as a whole; with the one this backend makes (``ssl_context`` defaults to the system's), the
+    whole attempt."""
 
-    def __init__(self, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, client: httpx.Client | None = None, *, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        if client is not None and ssl_context is not None:
+            raise TypeError("pass an ssl_context or a client, not both")
         self._owns = client is None
-        self.client = client if client is not None else _client()
+        self.client = client if client is not None else _client(ssl_context)
 
     def __repr__(self) -> str:
         return "HttpxBackend()"

@@ -1,0 +1,243 @@
+"""One conformance test for every backend: a scripted loopback server misbehaves in one way per
+scenario, and each backend must classify it the same way. TransportError only when no byte of
+the request can have been acted on (refused, failed TLS handshake), and then create() retries;
+anything after the request may have arrived is OutcomeUnknownError, and create() sends the POST
+exactly once."""
+
+from __future__ import annotations
+
+import gzip
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from conftest import SOCKET_BACKENDS, TOKEN, free_port
+from scripted import CERT, CONNECTOR, Conn, ScriptedServer, http_response
+
+import ndes
+from ndes.backends import HttpxBackend, RequestsBackend, UrllibBackend
+from ndes.emulator import EmulatorBackend, GraphEmulator
+
+
+def make_backend(kind: str, *, trust: bool = True) -> object:
+    context = ssl.create_default_context(cafile=CERT if trust else None)
+    if kind == "urllib":
+        return UrllibBackend(ssl_context=context)
+    if kind == "httpx":
+        return HttpxBackend(ssl_context=context)
+    backend = RequestsBackend()
+    backend.session.trust_env = False  # else REQUESTS_CA_BUNDLE wins over session.verify
+    backend.session.verify = CERT if trust else True
+    return backend
+
+
+def client(kind: str, base_url: str, *, trust: bool = True, **options: object) -> ndes.Client:
+    settings: dict[str, object] = {"max_retries": 2, "retry_backoff": 0.001, "timeout": 5.0}
+    settings.update(options)
+    backend = make_backend(kind, trust=trust)
+    return ndes.Client(TOKEN, backend=backend, base_url=base_url, **settings)  # type: ignore[arg-type]
+
+
+# -- the scripts ---------------------------------------------------------------------------
+
+
+def answer(data: bytes) -> Callable[[Conn], None]:
+    def script(conn: Conn) -> None:
+        if conn.read_request() is not None:
+            conn.send(data)
+
+    return script
+
+
+def close_before_reading(conn: Conn) -> None:
+    conn.wait_readable()  # the request is on its way; closing with it unread sends an RST
+
+
+def read_then_close(conn: Conn) -> None:
+    conn.read_request()
+
+
+def read_then_reset(conn: Conn) -> None:
+    if conn.read_request() is not None:
+        conn.reset()
+
+
+def read_then_tls_garbage(conn: Conn) -> None:
+    if conn.read_request() is not None:
+        conn.raw_send(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
+
+
+def not_tls(conn: Conn) -> None:
+    conn.send(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+
+def trickle(head: bytes, slow: bytes, rest: bytes) -> Callable[[Conn], None]:
+    """Send `head`, then `slow` a byte every 50 ms (each read well inside the timeout), then
+    `rest`: a whole, valid 201 that only an unbounded attempt would wait for."""
+
+    def script(conn: Conn) -> None:
+        if conn.read_request() is not None:
+            conn.send(head)
+            conn.trickle(slow, 0.05)
+            conn.send(rest)
+
+    return script
+
+
+PAD = b"a" * 300  # 15 s of trickling
+TWO_LENGTHS = http_response(
+    201,
+    [("Content-Length", str(len(CONNECTOR))), ("Content-Length", str(len(CONNECTOR) + 5))],
+    CONNECTOR,
+    length=False,
+)
+PADDED = CONNECTOR[:-1] + b',"pad":"' + PAD + b'"}'
+BIG = CONNECTOR[:-1] + b',"pad":"' + b"x" * 50_000 + b'"}'
+
+
+@dataclass
+class Scenario:
+    name: str
+    script: Callable[[Conn], None] | None  # None: nothing listens
+    outcome: type[BaseException] | None  # None: created
+    tls: bool = False  # the server speaks TLS
+    https: bool | None = None  # the client speaks TLS (default: as the server)
+    trust: bool = True
+    options: dict[str, object] = field(default_factory=dict)
+
+
+SCENARIOS = [
+    Scenario("a 201 (control)", answer(http_response(201, [], CONNECTOR)), None),
+    Scenario("a 201 over TLS (control)", answer(http_response(201, [], CONNECTOR)), None, tls=True),
+    Scenario("connection refused", None, ndes.TransportError),
+    Scenario("TLS to a server that is not TLS", not_tls, ndes.TransportError, https=True),
+    Scenario("TLS with an untrusted certificate", None, ndes.TransportError, tls=True, trust=False),
+    Scenario("close before reading the request", close_before_reading, ndes.OutcomeUnknownError),
+    Scenario("read the request, then close", read_then_close, ndes.OutcomeUnknownError),
+    Scenario("read the request, then reset", read_then_reset, ndes.OutcomeUnknownError),
+    Scenario("read, then garbage", answer(b"garbage\r\n\r\n" * 3), ndes.OutcomeUnknownError),
+    Scenario(
+        "TLS: read, then non-TLS bytes",
+        read_then_tls_garbage,
+        ndes.OutcomeUnknownError,
+        tls=True,
+    ),
+    Scenario("a 201 with two Content-Lengths", answer(TWO_LENGTHS), ndes.OutcomeUnknownError),
+    Scenario(
+        "a 201 cut short",
+        answer(http_response(201, [("Content-Length", "500")], CONNECTOR, length=False)),
+        ndes.OutcomeUnknownError,
+    ),
+    Scenario(
+        "a 201 with a bad chunk size",
+        answer(
+            http_response(201, [("Transfer-Encoding", "chunked")], b"zz\r\nab\r\n", length=False)
+        ),
+        ndes.OutcomeUnknownError,
+    ),
+    Scenario(
+        "a 201 over the body cap",
+        answer(http_response(201, [], BIG)),
+        ndes.OutcomeUnknownError,
+        options={"max_response_bytes": 10_000},
+    ),
+    Scenario(
+        "a 201 labelled gzip with a plain body",
+        answer(http_response(201, [("Content-Encoding", "gzip")], CONNECTOR)),
+        ndes.OutcomeUnknownError,
+    ),
+    Scenario(
+        "a 201 labelled gzip, gzip bomb over the cap",
+        answer(http_response(201, [("Content-Encoding", "gzip")], gzip.compress(b" " * 5_000_000))),
+        ndes.OutcomeUnknownError,
+    ),
+    Scenario(
+        "headers trickled a byte at a time",
+        trickle(
+            b"HTTP/1.1 201 Created\r\nX-Pad: ",
+            PAD,
+            f"\r\nContent-Length: {len(CONNECTOR)}\r\n\r\n".encode() + CONNECTOR,
+        ),
+        ndes.OutcomeUnknownError,
+        options={"timeout": 1.0},
+    ),
+    Scenario(
+        "body trickled a byte at a time",
+        trickle(
+            f"HTTP/1.1 201 Created\r\nContent-Length: {len(PADDED)}\r\n\r\n".encode()
+            + PADDED[: -len(PAD) - 2],
+            PAD,
+            b'"}',
+        ),
+        ndes.OutcomeUnknownError,
+        options={"timeout": 1.0},
+    ),
+    Scenario(
+        "TLS: headers trickled a byte at a time",
+        trickle(
+            b"HTTP/1.1 201 Created\r\nX-Pad: ",
+            PAD,
+            f"\r\nContent-Length: {len(CONNECTOR)}\r\n\r\n".encode() + CONNECTOR,
+        ),
+        ndes.OutcomeUnknownError,
+        tls=True,
+        options={"timeout": 1.0},
+    ),
+]
+
+
+@pytest.mark.parametrize("kind", SOCKET_BACKENDS)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_backend_classifies_each_failure(kind: str, scenario: Scenario) -> None:
+    with ScriptedServer(scenario.script or read_then_close, tls=scenario.tls) as server:
+        https = scenario.tls if scenario.https is None else scenario.https
+        port = server.port if scenario.script is not None or scenario.tls else free_port()
+        base_url = f"{'https' if https else 'http'}://127.0.0.1:{port}/beta"
+        with client(kind, base_url, trust=scenario.trust, **scenario.options) as c:
+            if scenario.outcome is None:
+                created = c.create(display_name="x")
+                assert created.id == "c1"
+                assert server.connections == 1 and len(server.requests) == 1
+                return
+            with pytest.raises(scenario.outcome) as e:
+                c.create(display_name="x")
+        assert isinstance(e.value, ndes.NdesError)
+        assert e.value.client_request_id
+        if issubclass(scenario.outcome, ndes.OutcomeUnknownError):
+            assert not isinstance(e.value, ndes.TransportError)
+            # may have arrived: sent once, never again
+            assert server.connections == 1 and len(server.requests) <= 1
+        else:
+            assert not isinstance(e.value, ndes.OutcomeUnknownError)
+            assert server.requests == []  # no request arrived whole
+            if scenario.script is not None or scenario.tls:
+                assert server.connections == 3  # not sent, so retried (max_retries=2)
+
+
+# The in-process backend has no socket: its faults stand for the same cases.
+IN_PROCESS = [
+    ("refuse", ndes.TransportError, 0),
+    ("drop_before_body", ndes.OutcomeUnknownError, 0),
+    ("drop_after_body", ndes.OutcomeUnknownError, 1),
+    ("truncate", ndes.OutcomeUnknownError, 1),
+    ("oversize", ndes.OutcomeUnknownError, 1),
+]
+
+
+@pytest.mark.parametrize(("fault", "outcome", "stored"), IN_PROCESS)
+def test_in_process_backend_classifies_each_failure(fault, outcome, stored):
+    emu = GraphEmulator()
+    emu.inject(fault, count=3, size=200_000)
+    with ndes.Client(
+        TOKEN,
+        backend=EmulatorBackend(emu),
+        max_retries=2,
+        retry_backoff=0.001,
+        max_response_bytes=100_000,
+    ) as c:
+        with pytest.raises(outcome):
+            c.create(display_name="x")
+    sent = len(emu.requests)
+    assert sent == (0 if outcome is ndes.TransportError else 1)
+    assert len(emu.connectors) == stored
