@@ -104,20 +104,23 @@ def _host(host: str) -> str:
     return host
 
 
-def normalize_url(url: str) -> str:
+def normalize_url(url: str, base: str | None = None) -> str:
     """The URL exactly as every backend will send it, or ValueError saying what is unsafe.
 
     One form for every same-origin decision (redirects, @odata.nextLink) and for the request
     line: what urlsplit and a backend's own parser would read differently is refused
     (backslashes, userinfo, spaces and control characters, ports that are not 1 to 65535), the
     scheme and host are lower-cased, a default port is dropped, dot segments are removed,
-    anything outside RFC 3986's safe set is percent-encoded and the fragment goes."""
+    anything outside RFC 3986's safe set is percent-encoded and the fragment goes. A relative
+    `url` (a Location, a nextLink) is resolved against `base` after those checks."""
     if not isinstance(url, str):
         raise ValueError("not a string")
     if "\\" in url:  # urlsplit keeps it in the userinfo, urllib3 and browsers end the host there
         raise ValueError("a backslash")
     if any(c <= " " or c == "\x7f" for c in url):  # urlsplit silently drops tabs and newlines
         raise ValueError("a space or a control character")
+    if base is not None:
+        url = urljoin(base, url)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORT:
@@ -262,7 +265,7 @@ def follow_redirect(request: HttpRequest, response: HttpResponse) -> Redirect | 
     if not location:
         return None
     try:
-        target = normalize_url(urljoin(request.url, location))
+        target = normalize_url(location, base=request.url)
     except ValueError as exc:  # the server's text, not the caller's: a GraphError, typed
         raise errors.GraphError(
             response.status, f"refusing the redirect to {location[:200]!r}: {exc}"
