@@ -1,6 +1,7 @@
 """The ``ndes`` command: create a connector from a shell, or serve the Graph emulator.
 
-Exit codes: 0 created; 2 usage (bad arguments, no token); 3 a field Graph would refuse;
+Exit codes: 0 created; 2 usage (bad arguments, no token or an unusable one); 3 a field Graph
+would refuse;
 4 Graph answered with an error; 5 nothing reached Graph; 6 the request may have reached Graph
 and the outcome is unknown (look the connector up before trying again).
 """
@@ -77,8 +78,26 @@ def _token(emulator: bool) -> object | None:
 
 
 def _fail(code: int, message: str) -> int:
-    print(f"ndes: error: {message}", file=sys.stderr)
+    # One line, whatever the message holds (a server's text may hold newlines).
+    print(f"ndes: error: {' '.join(message.split())}", file=sys.stderr)
     return code
+
+
+def _exit_code(exc: BaseException) -> tuple[int, str]:
+    """The documented exit code for an error create() raised, and the line that says it."""
+    from . import errors
+
+    # An answer that may carry a created connector (ServerError, UnexpectedResponseError) is
+    # a GraphError too: "may exist" comes first.
+    if isinstance(exc, errors.OutcomeUnknownError):
+        return EXIT_UNKNOWN, f"{exc}; the connector may exist: look it up before retrying"
+    if isinstance(exc, errors.GraphError):
+        return EXIT_GRAPH, str(exc)
+    if isinstance(exc, errors.TransportError):
+        return EXIT_TRANSPORT, str(exc)
+    if isinstance(exc, errors.ValidationError):
+        return EXIT_VALIDATION, str(exc)
+    return EXIT_USAGE, str(exc)  # CredentialError, a refused base URL, a bad option value
 
 
 def _create(args: argparse.Namespace) -> int:
@@ -115,14 +134,8 @@ def _create(args: argparse.Namespace) -> int:
             max_retries=args.max_retries,
         ) as client:
             created = client.create(connector)
-    except ValueError as exc:  # a refused base URL or token
-        return _fail(EXIT_USAGE, str(exc))
-    except errors.OutcomeUnknownError as exc:
-        return _fail(EXIT_UNKNOWN, f"{exc}; the connector may exist: look it up before retrying")
-    except errors.GraphError as exc:
-        return _fail(EXIT_GRAPH, str(exc))
-    except errors.TransportError as exc:
-        return _fail(EXIT_TRANSPORT, str(exc))
+    except (errors.NdesError, ValueError) as exc:  # ValueError: a refused base URL or option
+        return _fail(*_exit_code(exc))
     finally:
         if server is not None:
             server.close()
