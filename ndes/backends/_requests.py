@@ -97,7 +97,8 @@ class RequestsBackend:
             prepared = session.prepare_request(
                 requests.Request(request.method, request.url, request.headers, data=request.body)
             )
-            settings = session.merge_environment_settings(prepared.url, {}, True, None, None)
+            url = prepared.url or request.url
+            settings = session.merge_environment_settings(url, {}, True, None, None)
         except Exception as exc:  # nothing has been sent while the request is being built
             raise TransportError(f"could not build the request: {type(exc).__name__}") from exc
         try:

@@ -36,16 +36,20 @@ class _Connection(http.client.HTTPConnection):
     def connect(self) -> None:
         self.timeout = _deadline.left(self.timeout)
         super().connect()
-        self.sock = _deadline.DeadlineSocket(self.sock)  # type: ignore[assignment]
+        self.sock = _deadline.DeadlineSocket(self.sock)
 
 
 class _TLSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, *, timeout: float, context: ssl.SSLContext) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self._tls = context
+
     def connect(self) -> None:
         self.timeout = _deadline.left(self.timeout)
         http.client.HTTPConnection.connect(self)  # TCP; then the handshake, in what is left
         self.sock.settimeout(_deadline.left(self.timeout))
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
-        self.sock = _deadline.DeadlineSocket(self.sock)  # type: ignore[assignment]
+        self.sock = self._tls.wrap_socket(self.sock, server_hostname=self.host)
+        self.sock = _deadline.DeadlineSocket(self.sock)
 
 
 def _read_capped(response: http.client.HTTPResponse, limit: int) -> bytes:
