@@ -16,6 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from conftest import TOKEN
+
+import ndes
+from ndes.backends import HttpxBackend, RequestsBackend, UrllibBackend
+
 TLS_DIR = Path(__file__).parent / "tls"
 CERT = str(TLS_DIR / "cert.pem")
 KEY = str(TLS_DIR / "key.pem")
@@ -179,3 +184,39 @@ def http_response(
 
 
 CONNECTOR = b'{"@odata.type":"#microsoft.graph.ndesConnector","id":"c1","displayName":"x"}'
+TWO_LENGTHS = http_response(
+    201,
+    [("Content-Length", str(len(CONNECTOR))), ("Content-Length", str(len(CONNECTOR) + 5))],
+    CONNECTOR,
+    length=False,
+)
+
+
+def answer(data: bytes) -> Callable[[Conn], None]:
+    def script(conn: Conn) -> None:
+        if conn.read_request() is not None:
+            conn.send(data)
+
+    return script
+
+
+# -- clients over each socket backend, trusting tests/tls/cert.pem --------------------------
+
+
+def make_backend(kind: str, *, trust: bool = True) -> object:
+    context = ssl.create_default_context(cafile=CERT if trust else None)
+    if kind == "urllib":
+        return UrllibBackend(ssl_context=context)
+    if kind == "httpx":
+        return HttpxBackend(ssl_context=context)
+    backend = RequestsBackend()
+    backend.session.trust_env = False  # else REQUESTS_CA_BUNDLE wins over session.verify
+    backend.session.verify = CERT if trust else True
+    return backend
+
+
+def client(kind: str, base_url: str, *, trust: bool = True, **options: object) -> ndes.Client:
+    settings: dict[str, object] = {"max_retries": 2, "retry_backoff": 0.001, "timeout": 5.0}
+    settings.update(options)
+    backend = make_backend(kind, trust=trust)
+    return ndes.Client(TOKEN, backend=backend, base_url=base_url, **settings)  # type: ignore[arg-type]

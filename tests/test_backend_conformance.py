@@ -7,47 +7,17 @@ exactly once."""
 from __future__ import annotations
 
 import gzip
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 from conftest import SOCKET_BACKENDS, TOKEN, free_port
-from scripted import CERT, CONNECTOR, Conn, ScriptedServer, http_response
+from scripted import CONNECTOR, TWO_LENGTHS, Conn, ScriptedServer, answer, client, http_response
 
 import ndes
-from ndes.backends import HttpxBackend, RequestsBackend, UrllibBackend
 from ndes.emulator import EmulatorBackend, GraphEmulator
 
-
-def make_backend(kind: str, *, trust: bool = True) -> object:
-    context = ssl.create_default_context(cafile=CERT if trust else None)
-    if kind == "urllib":
-        return UrllibBackend(ssl_context=context)
-    if kind == "httpx":
-        return HttpxBackend(ssl_context=context)
-    backend = RequestsBackend()
-    backend.session.trust_env = False  # else REQUESTS_CA_BUNDLE wins over session.verify
-    backend.session.verify = CERT if trust else True
-    return backend
-
-
-def client(kind: str, base_url: str, *, trust: bool = True, **options: object) -> ndes.Client:
-    settings: dict[str, object] = {"max_retries": 2, "retry_backoff": 0.001, "timeout": 5.0}
-    settings.update(options)
-    backend = make_backend(kind, trust=trust)
-    return ndes.Client(TOKEN, backend=backend, base_url=base_url, **settings)  # type: ignore[arg-type]
-
-
 # -- the scripts ---------------------------------------------------------------------------
-
-
-def answer(data: bytes) -> Callable[[Conn], None]:
-    def script(conn: Conn) -> None:
-        if conn.read_request() is not None:
-            conn.send(data)
-
-    return script
 
 
 def close_before_reading(conn: Conn) -> None:
@@ -72,6 +42,12 @@ def not_tls(conn: Conn) -> None:
     conn.send(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 
 
+def stall(conn: Conn) -> None:
+    """Accept, then say nothing (a TLS handshake that never completes)."""
+    conn.wait_readable()
+    conn.server.stop.wait(30)
+
+
 def trickle(head: bytes, slow: bytes, rest: bytes) -> Callable[[Conn], None]:
     """Send `head`, then `slow` a byte every 50 ms (each read well inside the timeout), then
     `rest`: a whole, valid 201 that only an unbounded attempt would wait for."""
@@ -86,12 +62,6 @@ def trickle(head: bytes, slow: bytes, rest: bytes) -> Callable[[Conn], None]:
 
 
 PAD = b"a" * 300  # 15 s of trickling
-TWO_LENGTHS = http_response(
-    201,
-    [("Content-Length", str(len(CONNECTOR))), ("Content-Length", str(len(CONNECTOR) + 5))],
-    CONNECTOR,
-    length=False,
-)
 PADDED = CONNECTOR[:-1] + b',"pad":"' + PAD + b'"}'
 BIG = CONNECTOR[:-1] + b',"pad":"' + b"x" * 50_000 + b'"}'
 
@@ -113,6 +83,13 @@ SCENARIOS = [
     Scenario("connection refused", None, ndes.TransportError),
     Scenario("TLS to a server that is not TLS", not_tls, ndes.TransportError, https=True),
     Scenario("TLS with an untrusted certificate", None, ndes.TransportError, tls=True, trust=False),
+    Scenario(
+        "a TLS handshake that never completes",
+        stall,
+        ndes.TransportError,
+        https=True,
+        options={"timeout": 0.5},
+    ),
     Scenario("close before reading the request", close_before_reading, ndes.OutcomeUnknownError),
     Scenario("read the request, then close", read_then_close, ndes.OutcomeUnknownError),
     Scenario("read the request, then reset", read_then_reset, ndes.OutcomeUnknownError),

@@ -4,8 +4,7 @@ one line on stderr, never a traceback, never the token."""
 from __future__ import annotations
 
 import pytest
-from scripted import CONNECTOR, ScriptedServer, http_response
-from test_backend_conformance import TWO_LENGTHS, answer
+from scripted import CONNECTOR, TWO_LENGTHS, ScriptedServer, answer, http_response
 
 from ndes.cli import EXIT_GRAPH, EXIT_UNKNOWN, EXIT_USAGE, main
 

@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import SOCKET_BACKENDS, TOKEN
-from scripted import CONNECTOR, Conn, ScriptedServer, http_response
-from test_backend_conformance import client
+from scripted import CONNECTOR, Conn, ScriptedServer, client, http_response
 
 import ndes
 from ndes import _protocol
