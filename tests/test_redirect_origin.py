@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import SOCKET_BACKENDS, TOKEN
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scripted import CONNECTOR, Conn, ScriptedServer, client, http_response
 
 import ndes
@@ -125,3 +127,68 @@ def test_every_backend_sends_the_normalised_url_unchanged(kind: str) -> None:
     assert second.target == f"{expected.path}?{expected.query}"
     assert second.target == "/b%C3%A9ta/a~/c/%25zz/(x)!$&'*+,;=:@?q=%5B1%5D&r=%2F&s=a/b?c"
     assert second.headers["authorization"] == f"Bearer {TOKEN}"  # the same origin
+
+
+# -- the normalised URL means one thing to every parser --------------------------------------
+
+# Mostly text a server may send (percent signs, reserved and non-ASCII characters), sometimes
+# what must be refused, so that most examples get through to the parsers.
+SAFE = "aZ09-._~!$&'()*+,;=:@/?#[]%2fé€\"<>^`{|}"
+HOSTILE = SAFE + "\\ \t\x00"
+urls = st.builds(
+    lambda scheme, userinfo, host, port, path: f"{scheme}://{userinfo}{host}{port}{path}",
+    st.sampled_from(["http", "https", "HTTPS"] * 3 + ["ftp"]),
+    st.sampled_from([""] * 8 + ["u@", "u:p@", "127.0.0.2\\@"]),
+    st.sampled_from(
+        [
+            "127.0.0.1",
+            "127.0.0.2",
+            "localhost",
+            "Graph.Microsoft.com",
+            "[::1]",
+            "[::ffff:7f00:1]",
+            "127.1",
+            "0x7f.0.0.1",
+            "xn--bcher-kva.example",
+            "h_1.example",
+            "a..b",
+            "",
+        ]
+    ),
+    st.sampled_from(
+        ["", "", ":80", ":443", ":8080", ":8080", ":", ":0", ":+1", ":65536", ":1\u0661"]
+    ),
+    st.one_of(st.text(alphabet=SAFE, max_size=30), st.text(alphabet=HOSTILE, max_size=30)).map(
+        lambda p: "/" + p
+    ),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(urls)
+def test_every_parser_reads_a_normalised_url_the_same_way(url: str) -> None:
+    import httpx
+    import requests
+    import urllib3
+
+    try:
+        normal = _protocol.normalize_url(url)
+    except ValueError:
+        return
+    assert _protocol.normalize_url(normal) == normal
+    assert normal.isascii() and not any(c <= " " or c in '\\"<>^`{|}' for c in normal)
+    scheme, host, port = _protocol.origin(normal)
+    parsed = urllib3.util.parse_url(normal)
+    assert (parsed.scheme, parsed.host, parsed.port or _protocol._DEFAULT_PORT[scheme]) == (
+        scheme,
+        host,
+        port,
+    )
+    target = normal.split(host, 1)[1].split("/", 1)[1]
+    x = httpx.URL(normal)
+    assert (x.scheme, x.port or _protocol._DEFAULT_PORT[scheme]) == (scheme, port)
+    assert x.raw_host.decode() == host.strip("[]")
+    assert x.raw_path.decode() == "/" + target
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(normal, None)
+    assert prepared.url == normal
