@@ -80,6 +80,22 @@ class Scenario:
 SCENARIOS = [
     Scenario("a 201 (control)", answer(http_response(201, [], CONNECTOR)), None),
     Scenario("a 201 over TLS (control)", answer(http_response(201, [], CONNECTOR)), None, tls=True),
+    Scenario(
+        "a 201 with Connection: close (control)",
+        answer(http_response(201, [("Connection", "close")], CONNECTOR)),
+        None,
+    ),
+    Scenario(
+        "a 201 with Connection: close over TLS (control)",
+        answer(http_response(201, [("Connection", "close")], CONNECTOR)),
+        None,
+        tls=True,
+    ),
+    Scenario(
+        "a 201 read to the end of the connection (control)",
+        answer(http_response(201, [("Connection", "close")], CONNECTOR, length=False)),
+        None,
+    ),
     Scenario("connection refused", None, ndes.TransportError),
     Scenario("TLS to a server that is not TLS", not_tls, ndes.TransportError, https=True),
     Scenario("TLS with an untrusted certificate", None, ndes.TransportError, tls=True, trust=False),

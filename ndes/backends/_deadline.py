@@ -53,6 +53,11 @@ class DeadlineSocket:
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
+        # As socket.socket does: http.client closes the connection while the response is still
+        # to be read from the file it made (a "Connection: close" answer), so the socket
+        # closes only when the last file on it does.
+        self._files = 0
+        self._closing = False
 
     def _arm(self) -> None:
         at = _deadline.get()
@@ -84,10 +89,18 @@ class DeadlineSocket:
         if set(mode) - set("rb"):
             raise ValueError(f"DeadlineSocket.makefile: mode {mode!r} is not supported")
         raw = socket.SocketIO(self, "rb")  # type: ignore[arg-type]
+        self._files += 1
         return io.BufferedReader(raw, io.DEFAULT_BUFFER_SIZE)
 
-    def _decref_socketios(self) -> None:  # SocketIO.close() calls it; the file owns nothing
-        pass
+    def _decref_socketios(self) -> None:  # SocketIO.close() calls it
+        self._files = max(0, self._files - 1)
+        if self._closing and not self._files:
+            self._sock.close()
+
+    def close(self) -> None:
+        self._closing = True
+        if not self._files:
+            self._sock.close()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
