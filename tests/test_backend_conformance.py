@@ -234,3 +234,13 @@ def test_in_process_backend_classifies_each_failure(fault, outcome, stored):
     sent = len(emu.requests)
     assert sent == (0 if outcome is ndes.TransportError else 1)
     assert len(emu.connectors) == stored
+
+
+@pytest.mark.parametrize("kind", SOCKET_BACKENDS)
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf")])
+def test_a_timeout_no_socket_takes_is_refused_before_connecting(kind: str, timeout: float) -> None:
+    with ScriptedServer(answer(http_response(201, [], CONNECTOR))) as server:
+        with client(kind, server.base_url, timeout=timeout, max_retries=0) as c:
+            with pytest.raises(ndes.TransportError, match="timeout"):
+                c.create(display_name="x")
+    assert server.connections == 0

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import contextvars
 import io
+import math
 import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from ..errors import TransportError
 
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "ndes_attempt_deadline", default=None
@@ -24,6 +27,8 @@ _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 def attempt(seconds: float) -> Iterator[float]:
     """Run one attempt with `seconds` for all of its socket operations; yields the deadline
     (a time.monotonic() value)."""
+    if not 0 < seconds < math.inf:  # NaN too: no socket takes it
+        raise TransportError(f"the request timeout must be a positive number, not {seconds!r}")
     at = time.monotonic() + seconds
     token = _deadline.set(at)
     try:
