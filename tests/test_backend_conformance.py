@@ -244,3 +244,24 @@ def test_a_timeout_no_socket_takes_is_refused_before_connecting(kind: str, timeo
             with pytest.raises(ndes.TransportError, match="timeout"):
                 c.create(display_name="x")
     assert server.connections == 0
+
+
+@pytest.mark.parametrize("kind", SOCKET_BACKENDS)
+def test_a_dns_failure_is_a_transport_error_and_retried(kind: str, monkeypatch) -> None:
+    import socket
+
+    lookups: list[str] = []
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):  # no resolver needed: the name fails here
+        if str(host).endswith(".invalid"):
+            lookups.append(host)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    with client(kind, "https://ndes-test.invalid/beta") as c:
+        with pytest.raises(ndes.TransportError) as e:
+            c.create(display_name="x")
+    assert not isinstance(e.value, ndes.OutcomeUnknownError)
+    assert len(lookups) == 3  # not sent, so retried (max_retries=2)
