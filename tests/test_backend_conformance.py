@@ -265,3 +265,29 @@ def test_a_dns_failure_is_a_transport_error_and_retried(kind: str, monkeypatch) 
             c.create(display_name="x")
     assert not isinstance(e.value, ndes.OutcomeUnknownError)
     assert len(lookups) == 3  # not sent, so retried (max_retries=2)
+
+
+def reset_after_headers(conn: Conn) -> None:
+    while b"\r\n\r\n" not in conn._buffer:
+        if not conn._fill():
+            return
+    conn.reset()  # the 50 MB body is still being sent
+
+
+@pytest.mark.parametrize("kind", SOCKET_BACKENDS)
+def test_a_send_cut_short_is_never_taken_for_a_request_that_arrived(kind: str) -> None:
+    """The server resets the connection while the body is still being sent. http.client sees
+    its send fail: the request did not leave whole, and a server acts on none of a request
+    short of its Content-Length, so that is a TransportError (retried). urllib3 and httpcore
+    hide the failed send and report the lost answer: OutcomeUnknownError, sent once."""
+    with ScriptedServer(reset_after_headers) as server:
+        with client(kind, server.base_url) as c:
+            with pytest.raises((ndes.TransportError, ndes.OutcomeUnknownError)) as e:
+                c.create(display_name="x" * 50_000_000)
+    assert server.requests == []
+    if isinstance(e.value, ndes.TransportError):
+        assert server.connections == 3
+    else:
+        assert server.connections == 1
+    if kind == "urllib":
+        assert isinstance(e.value, ndes.TransportError)
