@@ -7,6 +7,7 @@ the accept loop and every script."""
 from __future__ import annotations
 
 import os
+import select
 import socket
 import ssl
 import struct
@@ -38,6 +39,14 @@ class Seen:
     @property
     def target(self) -> str:
         return self.line.split(" ")[1]
+
+
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    return 0
 
 
 class Conn:
@@ -80,10 +89,17 @@ class Conn:
 
     def wait_readable(self) -> None:
         """Block until the client has written something (without reading it)."""
-        self.sock.settimeout(CONN_TIMEOUT)
-        import select
-
         select.select([self.sock], [], [], CONN_TIMEOUT)
+
+    def wait_whole_request(self) -> None:
+        """Block until a whole request is in the socket's buffer, without reading any of it."""
+        deadline = time.monotonic() + CONN_TIMEOUT
+        while time.monotonic() < deadline and not self.stopping:
+            data = self.sock.recv(1 << 20, socket.MSG_PEEK)
+            head, found, body = data.partition(b"\r\n\r\n")
+            if not data or (found and len(body) >= _content_length(head)):
+                return
+            time.sleep(0.005)
 
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)

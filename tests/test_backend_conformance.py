@@ -21,7 +21,7 @@ from ndes.emulator import EmulatorBackend, GraphEmulator
 
 
 def close_before_reading(conn: Conn) -> None:
-    conn.wait_readable()  # the request is on its way; closing with it unread sends an RST
+    conn.wait_whole_request()  # then close with it unread, which sends an RST
 
 
 def read_then_close(conn: Conn) -> None:
