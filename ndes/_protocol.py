@@ -155,6 +155,12 @@ def origin(url: str) -> tuple[str, str, int]:
     return parts.scheme, host, parts.port or _DEFAULT_PORT[parts.scheme]
 
 
+def same_origin(a: str, b: str) -> bool:
+    """Whether two URLs normalize_url made go to the same scheme, host and port: the one test
+    for sending the token on (a redirect, an @odata.nextLink)."""
+    return origin(a) == origin(b)
+
+
 def check_url(url: str) -> None:
     """HTTPS everywhere, plain HTTP only to this machine (an emulator)."""
     try:
@@ -270,15 +276,16 @@ def follow_redirect(request: HttpRequest, response: HttpResponse) -> Redirect | 
         raise errors.GraphError(
             response.status, f"refusing the redirect to {location[:200]!r}: {exc}"
         ) from None
-    old, new = origin(request.url), origin(target)
-    if old[0] == "https" and new[0] != "https":
-        raise errors.GraphError(response.status, f"refusing a redirect from HTTPS to {new[0]}")
-    if new[0] != "https" and not is_loopback(new[1]):
+    current = normalize_url(request.url)  # ours already; normalising again costs nothing
+    scheme, host, _ = origin(target)
+    if current.startswith("https:") and scheme != "https":
+        raise errors.GraphError(response.status, f"refusing a redirect from HTTPS to {scheme}")
+    if scheme != "https" and not is_loopback(host):
         raise errors.GraphError(
             response.status, f"refusing a redirect to plain HTTP off this machine: {target!r}"
         )
     headers = dict(request.headers)
-    if old != new:
+    if not same_origin(current, target):
         headers.pop("Authorization", None)
     return Redirect(
         HttpRequest(
