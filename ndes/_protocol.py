@@ -226,6 +226,9 @@ def _collection_url(base_url: str) -> str:
     return normalize_url(base_url.rstrip("/") + COLLECTION)
 
 
+_DELTA_SECONDS = re.compile(r"[0-9]+", re.ASCII)
+
+
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date; None for
     anything else, whatever the server sends (str.isdigit() takes "²", email.utils overflows on
@@ -244,9 +247,6 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     now = time.time() if now is None else now
     return max(0.0, seconds - now)
-
-
-_DELTA_SECONDS = re.compile(r"[0-9]+", re.ASCII)
 
 
 def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:

@@ -1,9 +1,9 @@
 """The ``ndes`` command: create a connector from a shell, or serve the Graph emulator.
 
 Exit codes: 0 created; 2 usage (bad arguments, no token or an unusable one); 3 a field Graph
-would refuse;
-4 Graph answered with an error; 5 nothing reached Graph; 6 the request may have reached Graph
-and the outcome is unknown (look the connector up before trying again).
+would refuse; 4 Graph answered with an error; 5 nothing reached Graph; 6 the request may have
+reached Graph and the outcome is unknown (look the connector up before trying again). Each
+error is one line on stderr.
 """
 
 from __future__ import annotations
