@@ -110,6 +110,7 @@ class Conn:
             if self.stopping:
                 return
             self.sock.sendall(data[i : i + 1])
+            self.server.trickled = i + 1
             time.sleep(interval)
 
     def reset(self) -> None:
@@ -139,6 +140,7 @@ class ScriptedServer:
         self.port = self.listener.getsockname()[1]
         self.requests: list[Seen] = []
         self.connections = 0
+        self.trickled = 0  # bytes Conn.trickle sent so far
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self._threads: list[threading.Thread] = []

@@ -75,6 +75,9 @@ class Scenario:
     https: bool | None = None  # the client speaks TLS (default: as the server)
     trust: bool = True
     options: dict[str, object] = field(default_factory=dict)
+    #: The script trickles PAD: the client must hang up before the end of it (read loops
+    #: also refuse a late answer, but only once it is all in).
+    trickles: bool = False
 
 
 SCENARIOS = [
@@ -154,6 +157,7 @@ SCENARIOS = [
         ),
         ndes.OutcomeUnknownError,
         options={"timeout": 1.0},
+        trickles=True,
     ),
     Scenario(
         "body trickled a byte at a time",
@@ -165,6 +169,7 @@ SCENARIOS = [
         ),
         ndes.OutcomeUnknownError,
         options={"timeout": 1.0},
+        trickles=True,
     ),
     Scenario(
         "TLS: headers trickled a byte at a time",
@@ -176,6 +181,7 @@ SCENARIOS = [
         ndes.OutcomeUnknownError,
         tls=True,
         options={"timeout": 1.0},
+        trickles=True,
     ),
 ]
 
@@ -195,6 +201,8 @@ def test_backend_classifies_each_failure(kind: str, scenario: Scenario) -> None:
                 return
             with pytest.raises(scenario.outcome) as e:
                 c.create(display_name="x")
+            if scenario.trickles:
+                assert server.trickled < len(PAD)
         assert isinstance(e.value, ndes.NdesError)
         assert e.value.client_request_id
         if issubclass(scenario.outcome, ndes.OutcomeUnknownError):
@@ -291,3 +299,22 @@ def test_a_send_cut_short_is_never_taken_for_a_request_that_arrived(kind: str) -
         assert server.connections == 1
     if kind == "urllib":
         assert isinstance(e.value, ndes.TransportError)
+
+
+def test_the_attempt_bound_holds_through_an_http_proxy() -> None:
+    """requests makes proxy pools apart from its own: they get the deadline too. (Past the
+    deadline, the read loop would also refuse the answer, but only once the headers were in:
+    what shows the bound is that the client hung up while the headers still trickled.)"""
+    script = trickle(
+        b"HTTP/1.1 201 Created\r\nX-Pad: ",
+        PAD,
+        f"\r\nContent-Length: {len(CONNECTOR)}\r\n\r\n".encode() + CONNECTOR,
+    )
+    with ScriptedServer(script) as proxy:
+        with client("requests", "http://127.0.0.1:9/beta", timeout=1.0) as c:
+            c.backend.session.proxies = {"http": f"http://127.0.0.1:{proxy.port}"}
+            with pytest.raises(ndes.OutcomeUnknownError):
+                c.create(display_name="x")
+            assert proxy.trickled < len(PAD)
+        (seen,) = proxy.requests
+    assert seen.target == "http://127.0.0.1:9/beta/deviceManagement/ndesConnectors"
