@@ -318,3 +318,22 @@ def test_the_attempt_bound_holds_through_an_http_proxy() -> None:
             assert proxy.trickled < len(PAD)
         (seen,) = proxy.requests
     assert seen.target == "http://127.0.0.1:9/beta/deviceManagement/ndesConnectors"
+
+
+def test_the_attempt_bound_holds_through_an_environment_proxy_with_httpx(monkeypatch) -> None:
+    """httpx makes a transport of its own for each proxy in the environment."""
+    script = trickle(
+        b"HTTP/1.1 201 Created\r\nX-Pad: ",
+        PAD,
+        f"\r\nContent-Length: {len(CONNECTOR)}\r\n\r\n".encode() + CONNECTOR,
+    )
+    with ScriptedServer(script) as proxy:
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        with client("httpx", "http://127.0.0.1:9/beta", timeout=1.0) as c:
+            with pytest.raises(ndes.OutcomeUnknownError):
+                c.create(display_name="x")
+            assert proxy.trickled < len(PAD)
+        (seen,) = proxy.requests
+    assert seen.target == "http://127.0.0.1:9/beta/deviceManagement/ndesConnectors"

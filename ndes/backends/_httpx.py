@@ -77,12 +77,18 @@ class _DeadlineNetwork(httpcore.NetworkBackend):
 
 
 def _client(ssl_context: ssl.SSLContext | None) -> httpx.Client:
-    transport = httpx.HTTPTransport(verify=ssl_context if ssl_context is not None else True)
-    # httpx takes no network backend of its own; its pool does, and makes every connection
-    # through this attribute (httpcore >= 0.17).
-    pool: Any = transport._pool
-    pool._network_backend = _DeadlineNetwork(pool._network_backend)
-    return httpx.Client(transport=transport, follow_redirects=False)
+    client = httpx.Client(
+        verify=ssl_context if ssl_context is not None else True, follow_redirects=False
+    )
+    # httpx takes no network backend of its own; each transport's pool does (httpcore >= 0.17),
+    # and makes every connection through this attribute: the direct one and those for the
+    # proxies in the environment.
+    transports: list[Any] = [client._transport, *client._mounts.values()]
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        if pool is not None:
+            pool._network_backend = _DeadlineNetwork(pool._network_backend)
+    return client
 
 
 class HttpxBackend:
