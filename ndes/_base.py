@@ -33,7 +33,9 @@ class ClientBase:
         _protocol.check_url(base_url)
         if max_retries < 0 or timeout <= 0 or max_retry_after < 0 or max_response_bytes <= 0:
             raise ValueError("max_retries, timeout, max_retry_after and sizes must be positive")
-        base_url = base_url.rstrip("/")
+        # One spelling of the base URL, as every backend sends it: the URLs of all calls and
+        # every same-origin decision start from it.
+        base_url = _protocol.normalize_url(base_url.rstrip("/")).rstrip("/")
         if isinstance(scopes, str):
             scopes = [scopes]
         self._token = _auth.token_getter(

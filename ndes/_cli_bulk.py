@@ -20,8 +20,8 @@ from typing import IO, Any
 from . import errors
 from ._bulk_result import UNKNOWN, BulkEntry
 from ._cli_progress import Progress
+from .cli import EXIT_OK, EXIT_USAGE, exit_code
 
-EXIT_OK, EXIT_USAGE, EXIT_VALIDATION, EXIT_GRAPH, EXIT_TRANSPORT, EXIT_UNKNOWN = 0, 2, 3, 4, 5, 6
 EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
 _STOPPED = (
     "rows with no JSON line above were not all settled (a batch may have been in flight): "
@@ -232,7 +232,7 @@ def _create_rows(
     except ValueError as exc:  # a refused base URL, batch size or key
         return _stop(progress, EXIT_USAGE, str(exc))
     except errors.NdesError as exc:  # reading the collection for --if-absent failed
-        return _stop(progress, _exit_code(exc), str(exc))
+        return _stop(progress, exit_code(exc), str(exc))
     except KeyboardInterrupt:
         out.flush()
         return _stop(progress, EXIT_INTERRUPTED, f"interrupted; {_STOPPED}")
@@ -244,7 +244,7 @@ def _create_rows(
     elapsed = time.monotonic() - started
     rate = f", {len(result) / elapsed:,.0f}/s" if elapsed > 0 and len(result) else ""
     print(f"ndes: {result.summary()} ({elapsed:.1f} s{rate})", file=sys.stderr)
-    codes = [_exit_code(e.error) for e in result if not e.ok and e.error is not None]
+    codes = [exit_code(e.error) for e in result if not e.ok and e.error is not None]
     return max(codes, default=EXIT_OK)
 
 
@@ -254,16 +254,6 @@ def _stop(progress: Progress | None, code: int, message: str) -> int:
     if progress:
         progress.close()
     return _fail(code, message)
-
-
-def _exit_code(error: BaseException) -> int:
-    if isinstance(error, errors.OutcomeUnknownError):
-        return EXIT_UNKNOWN
-    if isinstance(error, errors.TransportError):
-        return EXIT_TRANSPORT
-    if isinstance(error, (errors.ValidationError, errors.DecodeError)):
-        return EXIT_VALIDATION
-    return EXIT_GRAPH
 
 
 class _Output:

@@ -87,7 +87,7 @@ def list_page(settings: Settings, url: str) -> Operation:
     """GET one page of the collection; returns (connectors, the next page's URL or None). A
     URL of another origin than ``base_url`` (a next link) raises CrossOriginError and is not
     sent, so the caller keeps the pages before it."""
-    _protocol.check_next_link(url, settings.base_url)
+    url = _protocol.check_next_link(url, settings.base_url)
     client_request_id = new_request_id()
     response = yield from exchange(settings, Call("GET", url), client_request_id)
     items, next_link = _protocol.read_page(response, client_request_id)

@@ -215,11 +215,7 @@ def _token() -> Generator[Action, Any, str]:
         raise errors.CredentialError(
             f"the token source failed: {type(exc).__name__}: {exc}"
         ) from exc
-    if not isinstance(token, str) or not token:
-        raise errors.CredentialError(
-            f"the token source returned {type(token).__name__}, not a non-empty str"
-        )
-    return token
+    return _protocol.check_token(token)
 
 
 def _append(exc: BaseException, text: str) -> None:

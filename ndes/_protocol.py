@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import re
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -28,20 +29,170 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# Characters a URL may carry as they are. Anything else is percent-encoded, so that no backend
+# (http.client, requests' requote_uri, httpx's URL parser) finds anything left to change.
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PATH_SAFE = _UNRESERVED | frozenset("!$&'()*+,;=:@/")
+_QUERY_SAFE = _PATH_SAFE | frozenset("?")
+_HEX = frozenset("0123456789ABCDEFabcdef")
+_REG_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
+_PORT = re.compile(r"[0-9]{1,5}")
+_DEFAULT_PORT = {"http": 80, "https": 443}
+
+
+def _quote(text: str, safe: frozenset[str]) -> str:
+    """Percent-encode what `safe` does not hold; decode escapes of unreserved characters (as
+    requests does) and keep the other escapes, upper-cased."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "%" and i + 2 < len(text) and text[i + 1] in _HEX and text[i + 2] in _HEX:
+            decoded = chr(int(text[i + 1 : i + 3], 16))
+            out.append(decoded if decoded in _UNRESERVED else text[i : i + 3].upper())
+            i += 3
+            continue
+        if c in safe:
+            out.append(c)
+        else:
+            if "\ud800" <= c <= "\udfff":
+                raise ValueError("a lone surrogate, which has no UTF-8 form")
+            out.extend(f"%{b:02X}" for b in c.encode("utf-8"))
+        i += 1
+    return "".join(out)
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 5.2.4, which urllib3 and httpx apply before sending."""
+    output: list[str] = []
+    segments = path.split("/")
+    for i, segment in enumerate(segments):
+        last = i == len(segments) - 1
+        if segment == ".":
+            if last:
+                output.append("")
+        elif segment == "..":
+            if len(output) > 1:
+                output.pop()
+            if last:
+                output.append("")
+        else:
+            output.append(segment)
+    return "/".join(output)
+
+
+def _host(host: str) -> str:
+    if host.startswith("["):
+        if not host.endswith("]"):
+            raise ValueError("an unclosed [ in the host")
+        try:
+            address = ipaddress.IPv6Address(host[1:-1])  # no zone ids: they are local names
+        except ValueError:
+            raise ValueError("an invalid IPv6 address") from None
+        return f"[{address.compressed}]"
+    host = host.lower()
+    if not _REG_NAME.fullmatch(host):
+        raise ValueError("an invalid host name")
+    if _NUMERIC_LABEL.fullmatch(host.rstrip(".").rsplit(".", 1)[-1]):
+        # What ends in a number is an IPv4 address to a browser, urllib3 and getaddrinfo, which
+        # also read 127.1 or 0x7f.1: only the dotted-quad form means one thing to all of them.
+        try:
+            return str(ipaddress.IPv4Address(host))
+        except ValueError:
+            raise ValueError("an IPv4 address not in dotted-quad form") from None
+    return host
+
+
+def normalize_url(url: str, base: str | None = None) -> str:
+    """The URL exactly as every backend will send it, or ValueError saying what is unsafe.
+
+    One form for every same-origin decision (redirects, @odata.nextLink) and for the request
+    line: what urlsplit and a backend's own parser would read differently is refused
+    (backslashes, userinfo, spaces and control characters, ports that are not 1 to 65535), the
+    scheme and host are lower-cased, a default port is dropped, dot segments are removed,
+    anything outside RFC 3986's safe set is percent-encoded and the fragment goes. A relative
+    `url` (a Location, a nextLink) is resolved against `base` after those checks."""
+    if not isinstance(url, str):
+        raise ValueError("not a string")
+    if "\\" in url:  # urlsplit keeps it in the userinfo, urllib3 and browsers end the host there
+        raise ValueError("a backslash")
+    if any(c <= " " or c == "\x7f" for c in url):  # urlsplit silently drops tabs and newlines
+        raise ValueError("a space or a control character")
+    if base is not None:
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORT:
+        raise ValueError(f"scheme {scheme or 'missing'!r}, not http or https")
+    netloc = parts.netloc
+    if "@" in netloc:
+        raise ValueError("userinfo (user@) in the authority")
+    closing = netloc.rfind("]")
+    colon = netloc.rfind(":")
+    if colon > closing:
+        host, port_text = netloc[:colon], netloc[colon + 1 :]
+        if not _PORT.fullmatch(port_text) or not 0 < int(port_text) < 65536:
+            raise ValueError("an invalid port")
+        port = int(port_text)
+    else:
+        host, port = netloc, _DEFAULT_PORT[scheme]
+    if not host:
+        raise ValueError("no host")
+    host = _host(host)
+    authority = host if port == _DEFAULT_PORT[scheme] else f"{host}:{port}"
+    path = _remove_dot_segments(_quote(parts.path, _PATH_SAFE)) or "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    query = "?" + _quote(parts.query, _QUERY_SAFE) if parts.query else ""
+    return f"{scheme}://{authority}{path}{query}"
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of a URL normalize_url made."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit(":", 1)[0] if not parts.netloc.endswith("]") else parts.netloc
+    return parts.scheme, host, parts.port or _DEFAULT_PORT[parts.scheme]
+
+
+def same_origin(a: str, b: str) -> bool:
+    """Whether two URLs, as they will be sent, go to the same scheme, host and port: the one
+    test for sending the token on (a redirect, an @odata.nextLink). A URL normalize_url
+    refuses is of no origin."""
+    try:
+        return origin(normalize_url(a)) == origin(normalize_url(b))
+    except ValueError:
+        return False
+
+
 def check_url(url: str) -> None:
     """HTTPS everywhere, plain HTTP only to this machine (an emulator)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+    try:
+        scheme, host, _ = origin(normalize_url(url))
+    except ValueError as exc:
+        raise ValueError(f"refusing {url!r}: {exc}") from None
+    if scheme == "https" or is_loopback(host):
         return
     raise ValueError(f"refusing {url!r}: ndes talks HTTPS, or plain HTTP to a loopback host only")
 
 
-def check_header_value(name: str, value: str) -> str:
-    if any(c in value for c in "\r\n\x00"):
-        raise ValueError(f"{name} contains CR, LF or NUL")
-    return value
+_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def check_token(token: object) -> str:
+    """A token every backend sends byte for byte: visible ASCII, of which RFC 6750's b64token
+    is a part. Anything else splits the header (CR, LF), is cut by a server (NUL) or fails
+    inside a backend with an exception that holds the whole token (httpx encodes headers as
+    ASCII, http.client as Latin-1), so it is refused here, without showing it."""
+    if not isinstance(token, str):
+        reason = f"a {type(token).__name__}, not a str"
+    elif not token:
+        reason = "an empty string"
+    elif not _TOKEN.fullmatch(token):
+        reason = "it holds a space, a control character (CR, LF, NUL...) or non-ASCII text"
+    else:
+        return token
+    raise errors.CredentialError(f"the token source returned an unusable token: {reason}")
 
 
 def build_request(
@@ -56,7 +207,7 @@ def build_request(
 ) -> HttpRequest:
     """One attempt of a call: the headers Graph expects, a fresh token, the attempt number."""
     headers = {
-        "Authorization": "Bearer " + check_header_value("the token", token),
+        "Authorization": "Bearer " + check_token(token),
         "Accept": "application/json",
         "client-request-id": client_request_id,
         "User-Agent": settings.user_agent,
@@ -75,21 +226,27 @@ def build_request(
     )
 
 
+_DELTA_SECONDS = re.compile(r"[0-9]+", re.ASCII)
+
+
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date."""
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date; None for
+    anything else, whatever the server sends (str.isdigit() takes "²", email.utils overflows on
+    a 20-digit year)."""
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _DELTA_SECONDS.fullmatch(value):
+        return float(value)  # a huge one is inf, which the caller's cap refuses
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None or when.tzinfo is None:
+        if when is None or when.tzinfo is None:
+            return None
+        seconds = when.timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
+    return max(0.0, seconds - now)
 
 
 def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
@@ -113,15 +270,22 @@ def follow_redirect(request: HttpRequest, response: HttpResponse) -> Redirect | 
     location = response.header("location")
     if not location:
         return None
-    target = urljoin(request.url, location)
-    old, new = urlsplit(request.url), urlsplit(target)
-    if old.scheme == "https" and new.scheme != "https":
+    try:
+        target = normalize_url(location, base=request.url)
+    except ValueError as exc:  # the server's text, not the caller's: a GraphError, typed
         raise errors.GraphError(
-            response.status, f"refusing a redirect from HTTPS to {new.scheme or 'no scheme'}"
+            response.status, f"refusing the redirect to {location[:200]!r}: {exc}"
+        ) from None
+    current = normalize_url(request.url)  # ours already; normalising again costs nothing
+    scheme, host, _ = origin(target)
+    if current.startswith("https:") and scheme != "https":
+        raise errors.GraphError(response.status, f"refusing a redirect from HTTPS to {scheme}")
+    if scheme != "https" and not is_loopback(host):
+        raise errors.GraphError(
+            response.status, f"refusing a redirect to plain HTTP off this machine: {target!r}"
         )
-    check_url(target)
     headers = dict(request.headers)
-    if (old.scheme, old.hostname, old.port) != (new.scheme, new.hostname, new.port):
+    if not same_origin(current, target):
         headers.pop("Authorization", None)
     return Redirect(
         HttpRequest(
@@ -152,7 +316,8 @@ def _error_fields(response: HttpResponse) -> tuple[str | None, str, str | None, 
                 inner.get("request-id") if isinstance(inner.get("request-id"), str) else None
             )
             date = inner.get("date") if isinstance(inner.get("date"), str) else None
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        # RecursionError: json.loads recurses once per nesting level ("[" * 200000).
         text = response.body[: EXCERPT_CHARS * 4].decode("utf-8", "replace")
         text = " ".join(text.split())[:EXCERPT_CHARS]
         content_type = response.header("content-type") or "no content type"
@@ -268,37 +433,20 @@ def odata_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _origin(url: str) -> tuple[str, str, int] | None:
-    """(scheme, host, port) as an HTTP library will read it, or None for a URL that parsers
-    could read differently (user info, spaces, control characters, backslashes)."""
-    if any(c <= " " or c in "\\\x7f" for c in url):
-        return None
-    parts = urlsplit(url)
-    if "@" in parts.netloc or parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
+def check_next_link(url: str, base_url: str) -> str:
+    """The page URL (a next link) as it will be sent; CrossOriginError for one that leaves the
+    origin of ``base_url`` or that parsers could read differently, before anything, the token
+    above all, is sent there."""
     try:
-        port = parts.port
-    except ValueError:
-        return None
-    default = 443 if parts.scheme == "https" else 80
-    return parts.scheme, parts.hostname.lower(), port or default
-
-
-def same_origin(url: str, base_url: str) -> bool:
-    """True when `url`, exactly as it will be sent, has the scheme, host and port of
-    `base_url`: only then may it carry the token."""
-    origin = _origin(url)
-    return origin is not None and origin == _origin(base_url)
-
-
-def check_next_link(url: str, base_url: str) -> None:
-    """Refuses a page URL (a next link) of another origin than ``base_url``, before anything,
-    the token above all, is sent there."""
-    if not same_origin(url, base_url):
-        raise errors.CrossOriginError(
-            f"refusing @odata.nextLink {url!r}: it leaves the origin of {base_url}, so it was "
-            "not followed"
-        )
+        sent = normalize_url(url)
+        ok = same_origin(sent, normalize_url(base_url))
+    except ValueError as exc:
+        reason = str(exc)
+    else:
+        if ok:
+            return sent
+        reason = f"it leaves the origin of {base_url}"
+    raise errors.CrossOriginError(f"refusing @odata.nextLink {url!r}: {reason}; not followed")
 
 
 def read_page(response: HttpResponse, client_request_id: str) -> tuple[list[Any], str | None]:

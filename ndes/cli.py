@@ -151,7 +151,8 @@ def _token(emulator: bool) -> object | None:
 
 
 def _fail(code: int, message: str) -> int:
-    print(f"ndes: error: {message}", file=sys.stderr)
+    # One line, whatever the message holds (a server's text may hold newlines).
+    print(f"ndes: error: {' '.join(message.split())}", file=sys.stderr)
     return code
 
 
@@ -198,6 +199,27 @@ def _client(args: argparse.Namespace) -> Iterator[Any]:
             yield client
 
 
+def exit_code(exc: BaseException) -> int:
+    """The documented exit code of an error: the one mapping every command uses."""
+    from . import errors
+
+    # Most specific first: ValidationError is a ValueError, and an answer that may carry a
+    # created connector (ServerError, UnexpectedResponseError) is a GraphError too.
+    table: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], int], ...] = (
+        ((errors.ValidationError, errors.DecodeError), EXIT_VALIDATION),
+        (errors.CredentialError, EXIT_CREDENTIAL),
+        (errors.AmbiguousKeyError, EXIT_AMBIGUOUS),
+        (errors.OutcomeUnknownError, EXIT_UNKNOWN),
+        (errors.GraphError, EXIT_GRAPH),
+        (errors.TransportError, EXIT_TRANSPORT),
+        (errors.NdesError, EXIT_OTHER),
+    )
+    for kind, code in table:
+        if isinstance(exc, kind):
+            return code
+    return EXIT_USAGE  # arguments the library refused (ValueError, TypeError)
+
+
 def _run(args: argparse.Namespace, work: Callable[[Any], None]) -> int:
     """Runs ``work(client)``; every ndes error becomes one line on stderr and its exit code."""
     from . import errors
@@ -210,22 +232,11 @@ def _run(args: argparse.Namespace, work: Callable[[Any], None]) -> int:
         return EXIT_OK
     except _Failed as failed:
         return _fail(failed.code, str(failed))
-    except errors.ValidationError as exc:
-        return _fail(EXIT_VALIDATION, str(exc))
-    except errors.CredentialError as exc:
-        return _fail(EXIT_CREDENTIAL, str(exc))
-    except errors.AmbiguousKeyError as exc:
-        return _fail(EXIT_AMBIGUOUS, str(exc))
-    except errors.OutcomeUnknownError as exc:
-        return _fail(EXIT_UNKNOWN, f"{exc}; the connector may exist: look it up before retrying")
-    except errors.GraphError as exc:
-        return _fail(EXIT_GRAPH, str(exc))
-    except errors.TransportError as exc:
-        return _fail(EXIT_TRANSPORT, str(exc))
-    except errors.NdesError as exc:
-        return _fail(EXIT_OTHER, str(exc))
-    except (ValueError, TypeError) as exc:  # arguments the library refused
-        return _fail(EXIT_USAGE, str(exc))
+    except (errors.NdesError, ValueError, TypeError) as exc:
+        code = exit_code(exc)
+        if code == EXIT_UNKNOWN:
+            return _fail(code, f"{exc}; the connector may exist: look it up before retrying")
+        return _fail(code, str(exc))
     return EXIT_OK
 
 

@@ -59,7 +59,8 @@ class DecodeError(NdesError, ValueError):
 
 
 class CredentialError(NdesError):
-    """The token source failed or gave something unusable; nothing was sent.
+    """The token source failed, or returned an unusable token (not a string, empty, or holding
+    a character no HTTP header can carry); nothing was sent.
 
     The cause (azure-identity's ``CredentialUnavailableError``, your callable's exception) is
     chained as ``__cause__``. The token itself is never shown."""

@@ -78,7 +78,7 @@ def test_redirects():
     assert "Authorization" not in port.request.headers
     with pytest.raises(ndes.GraphError, match="HTTPS to http"):
         _protocol.follow_redirect(r, HttpResponse(307, {"location": "http://graph.microsoft.com/"}))
-    with pytest.raises(ValueError, match="refusing"):
+    with pytest.raises(ndes.GraphError, match="refusing"):
         _protocol.follow_redirect(
             request("http://127.0.0.1/x"), HttpResponse(307, {"location": "http://example.com/"})
         )
@@ -109,7 +109,7 @@ def test_graph_error_mapping():
 def test_token_with_cr_lf_is_refused_before_sending():
     emu = GraphEmulator()
     client = ndes.Client("abc\r\nX-Injected: 1", backend=EmulatorBackend(emu))
-    with pytest.raises(ValueError, match="CR, LF"):
+    with pytest.raises(ndes.CredentialError, match="unusable token"):
         client.create(display_name="x")
     assert emu.requests == []
 

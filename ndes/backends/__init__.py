@@ -5,8 +5,11 @@
 - :class:`HttpxBackend`: over an ``httpx.Client`` (``pip install ndes[httpx]``).
 - ``ndes.emulator.EmulatorBackend``: the Graph emulator in process, no socket.
 
-A backend raises :class:`~ndes.errors.TransportError` when the request cannot have reached the
-server, and :class:`~ndes.errors.OutcomeUnknownError` when it may have.
+A backend sends the URL it is given unchanged, bounds the whole attempt by the request's
+timeout, and raises :class:`~ndes.errors.TransportError` only when it knows the request did not
+leave whole (DNS, refused, connect timeout, TLS handshake, a send that failed part-way);
+anything else is :class:`~ndes.errors.OutcomeUnknownError`. tests/test_backend_conformance.py
+holds every backend to this.
 """
 
 from __future__ import annotations

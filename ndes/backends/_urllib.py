@@ -13,12 +13,68 @@ from urllib.parse import urlsplit
 
 from .._http import HttpRequest, HttpResponse
 from ..errors import OutcomeUnknownError, TransportError
+from . import _deadline
 from ._net import ProxyChoice
 from ._net import ssl_context as make_ssl_context
 
 # Servers close idle connections after a while; one idle longer than this is not reused.
 MAX_IDLE_SECONDS = 30.0
 MAX_IDLE_PER_HOST = 8
+
+
+def _check_framing(response: http.client.HTTPResponse) -> None:
+    """Refuse an answer whose length or encoding is not plain: http.client reads the first of
+    two Content-Lengths where another client reads the second, and decodes no Content-Encoding
+    (ndes asks for none)."""
+    lengths = {v.strip() for v in response.msg.get_all("Content-Length") or ()}
+    if len(lengths) > 1:
+        raise OutcomeUnknownError(f"the answer has {len(lengths)} different Content-Lengths")
+    encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
+    if encoding != "identity":
+        raise OutcomeUnknownError(f"the answer is {encoding!r}-encoded, which ndes did not ask for")
+
+
+class _Connection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        self.timeout = _deadline.left(self.timeout)
+        super().connect()
+        self.sock = _deadline.DeadlineSocket(self.sock)
+
+
+class _TLSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, *, timeout: float, context: ssl.SSLContext) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self._tls = context
+
+    def connect(self) -> None:
+        self.timeout = _deadline.left(self.timeout)
+        http.client.HTTPConnection.connect(self)  # TCP; then the handshake, in what is left
+        self.sock.settimeout(_deadline.left(self.timeout))
+        # Through a CONNECT tunnel the certificate is the origin's, not the proxy's.
+        server_hostname = getattr(self, "_tunnel_host", None) or self.host
+        self.sock = self._tls.wrap_socket(self.sock, server_hostname=server_hostname)
+        self.sock = _deadline.DeadlineSocket(self.sock)
+
+
+class _AbsoluteForm(_Connection):
+    """Plain HTTP through a forward proxy: the request target is the absolute URL."""
+
+    def __init__(
+        self,
+        proxy_host: str,
+        proxy_port: int,
+        timeout: float,
+        origin: str,
+        proxy_headers: dict[str, str],
+    ) -> None:
+        super().__init__(proxy_host, proxy_port, timeout=timeout)
+        self._origin = origin
+        self._proxy_headers = proxy_headers
+
+    def putrequest(self, method: str, url: str, *args: bool, **kwargs: bool) -> None:
+        super().putrequest(method, self._origin + url, *args, **kwargs)
+        for name, value in self._proxy_headers.items():
+            self.putheader(name, value)
 
 
 def _read_capped(response: http.client.HTTPResponse, limit: int) -> bytes:
@@ -42,27 +98,6 @@ def _dropped(conn: http.client.HTTPConnection) -> bool:
     except (OSError, ValueError):
         return True
     return bool(readable)
-
-
-class _AbsoluteForm(http.client.HTTPConnection):
-    """Plain HTTP through a forward proxy: the request target is the absolute URL."""
-
-    def __init__(
-        self,
-        proxy_host: str,
-        proxy_port: int,
-        timeout: float,
-        origin: str,
-        proxy_headers: dict[str, str],
-    ) -> None:
-        super().__init__(proxy_host, proxy_port, timeout=timeout)
-        self._origin = origin
-        self._proxy_headers = proxy_headers
-
-    def putrequest(self, method: str, url: str, *args: bool, **kwargs: bool) -> None:
-        super().putrequest(method, self._origin + url, *args, **kwargs)
-        for name, value in self._proxy_headers.items():
-            self.putheader(name, value)
 
 
 class UrllibBackend:
@@ -115,14 +150,12 @@ class UrllibBackend:
         if scheme == "https":
             context = self._ssl_context or ssl.create_default_context()
             if proxy is None:
-                return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
-            conn = http.client.HTTPSConnection(
-                proxy.host, proxy.port, timeout=timeout, context=context
-            )
+                return _TLSConnection(host, port, timeout=timeout, context=context)
+            conn = _TLSConnection(proxy.host, proxy.port, timeout=timeout, context=context)
             conn.set_tunnel(host, port, headers=proxy.headers)
             return conn
         if proxy is None:
-            return http.client.HTTPConnection(host, port, timeout=timeout)
+            return _Connection(host, port, timeout=timeout)
         origin = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
         return _AbsoluteForm(proxy.host, proxy.port, timeout, origin, proxy.headers)
 
@@ -135,6 +168,11 @@ class UrllibBackend:
                 idle.append((time.monotonic(), conn))
 
     def send(self, request: HttpRequest) -> HttpResponse:
+        with _deadline.attempt(request.timeout):
+            return self._send(request)
+
+    def _send(self, request: HttpRequest) -> HttpResponse:
+        # The client hands over a URL normalize_url made: it is sent as it is.
         parts = urlsplit(request.url)
         scheme = parts.scheme
         host = parts.hostname or ""
@@ -148,6 +186,8 @@ class UrllibBackend:
             if not reused:
                 conn.connect()
         except (OSError, http.client.HTTPException) as exc:
+            # Refused, unresolvable, timed out or a failed TLS handshake: no byte of the
+            # request was written.
             conn.close()
             raise TransportError(f"could not connect to {host}:{port}: {exc}") from exc
         try:
@@ -157,17 +197,20 @@ class UrllibBackend:
             conn.putheader("Content-Length", str(len(request.body)))
             conn.endheaders(request.body)
         except (OSError, http.client.HTTPException) as exc:
-            # The request did not go out whole, so the server cannot act on it.
+            # sendall() failed: part of the request stayed here, and a server acts on none of
+            # a request it did not get whole (its Content-Length says how much to wait for).
             conn.close()
             raise TransportError(f"could not send the request to {host}:{port}: {exc}") from exc
         try:
             response = conn.getresponse()
+            _check_framing(response)
             body = _read_capped(response, request.max_response_bytes)
             headers = {k.lower(): v for k, v in response.getheaders()}
         except OutcomeUnknownError:
             conn.close()
             raise
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            # ValueError: http.client's parse of a malformed status line or chunk size.
             conn.close()
             what = "timed out waiting for" if isinstance(exc, socket.timeout) else "lost"
             raise OutcomeUnknownError(

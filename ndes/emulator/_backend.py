@@ -31,6 +31,12 @@ class EmulatorBackend:
         fault = emulator.next_fault(request.method)
         if fault and fault.kind == "refuse":
             raise TransportError("connection refused (emulated)")
+        refused = emulator.refuse_unread(headers, len(request.body))
+        if refused is not None and not (fault and fault.kind == "drop_before_body"):
+            emulator.record(request.method, path, headers, b"")  # as the server: body unread
+            return HttpResponse(
+                refused.status, {k.lower(): v for k, v in refused.headers.items()}, refused.body
+            )
         emulator.record(
             request.method,
             path,

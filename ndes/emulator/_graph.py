@@ -77,11 +77,17 @@ class GraphEmulator:
     """A Graph stand-in for the ndesConnectors collection, safe to share between threads."""
 
     def __init__(
-        self, *, accept_token: Callable[[str], bool] | None = None, page_size: int = 100
+        self,
+        *,
+        accept_token: Callable[[str], bool] | None = None,
+        page_size: int = 100,
+        max_request_bytes: int = 4 * 1024 * 1024,
     ) -> None:
         self.accept_token = accept_token
         #: How many connectors a page of the collection holds before a next link.
         self.page_size = page_size
+        #: A larger request body is answered 413 without being read; none is kept.
+        self.max_request_bytes = max_request_bytes
         self._lock = threading.Lock()
         self._connectors: dict[str, bytes] = {}
         self._faults: deque[Fault] = deque()
@@ -174,6 +180,35 @@ class GraphEmulator:
         with self._lock:
             self._rng.shuffle(items)
 
+    def refuse_unread(self, headers: dict[str, str], length: int) -> Reply | None:
+        """The answer to a request refused on its headers alone (401 without a usable token,
+        413 for a body over max_request_bytes), whose body is then neither read nor kept; None
+        for a request to read and handle."""
+        crid = headers.get("client-request-id") or str(uuid.uuid4())
+        refused = self._unauthenticated(headers, crid)
+        if refused is None and length > self.max_request_bytes:
+            refused = _error(
+                413,
+                "RequestEntityTooLarge",
+                f"The request body is larger than {self.max_request_bytes} bytes.",
+                crid,
+            )
+        return refused
+
+    def _unauthenticated(self, headers: dict[str, str], crid: str) -> Reply | None:
+        auth = headers.get("authorization", "")
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+        if not token:
+            return _error(401, "InvalidAuthenticationToken", "Access token is empty.", crid)
+        if self.accept_token is not None and not self.accept_token(token):
+            return _error(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token has expired or is not yet valid.",
+                crid,
+            )
+        return None
+
     def handle(
         self,
         method: str,
@@ -229,23 +264,16 @@ class GraphEmulator:
         base_url: str,
     ) -> Reply:
         path = urlsplit(target).path.rstrip("/")
-        auth = headers.get("authorization", "")
-        token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-        if not token:
-            return _error(401, "InvalidAuthenticationToken", "Access token is empty.", crid)
-        if self.accept_token is not None and not self.accept_token(token):
-            return _error(
-                401,
-                "InvalidAuthenticationToken",
-                "Access token has expired or is not yet valid.",
-                crid,
-            )
+        refused = self._unauthenticated(headers, crid)
+        if refused is not None:
+            return refused
         if path == BATCH and method == "POST":
             from . import _batch
 
             return _batch.answer(self, headers, body, crid, base_url)
         if self.throttle is not None and method in WRITE_METHODS:
-            retry_after = self.throttle.admit(token)
+            auth = headers.get("authorization", "")
+            retry_after = self.throttle.admit(auth[7:].strip())
             if retry_after is not None:
                 reply = _error(429, "TooManyRequests", "Too many write requests.", crid)
                 reply.headers["Retry-After"] = str(retry_after)

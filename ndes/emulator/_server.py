@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
-from ._graph import GraphEmulator
+from ._graph import GraphEmulator, Reply, _error
 
 ADMIN = "/_emulator"
 log = logging.getLogger("ndes.emulator")
+ADMIN_MAX_BYTES = 64 * 1024
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -37,7 +40,24 @@ class _Handler(BaseHTTPRequestHandler):
             emulator.record(self.command, self.path, headers, b"")
             self.close_connection = True
             return
-        body = self.rfile.read(int(headers.get("content-length") or 0))
+        length = _content_length(self.headers)
+        refused = (
+            emulator.refuse_unread(headers, length)
+            if length is not None
+            else _error(
+                411,
+                "BadRequest",
+                "A request needs one valid Content-Length.",
+                headers.get("client-request-id", ""),
+            )
+        )
+        if refused is not None:
+            # The body is left unread, so the connection cannot carry another request.
+            emulator.record(self.command, self.path, headers, b"")
+            refused.headers["Connection"] = "close"
+            self.close_connection = True
+            return self._reply(refused)
+        body = self.rfile.read(length)
         emulator.record(self.command, self.path, headers, body)
         if fault and fault.kind == "delay":
             time.sleep(float(fault.params.get("seconds", 1.0)))
@@ -45,6 +65,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.then == "drop_after_body":
             self.close_connection = True
             return
+        self._reply(reply)
+
+    def _reply(self, reply: Reply) -> None:
         # The reply carries its own Date (the one in its error JSON): send_response would add
         # a second one.
         self.log_request(reply.status)
@@ -65,7 +88,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _admin(self, emulator: GraphEmulator) -> None:
         """Control for a test or a benchmark in another process: faults and counts."""
-        length = int(self.headers.get("Content-Length") or 0)
+        length = _content_length(self.headers)
+        if length is None or length > ADMIN_MAX_BYTES:
+            self.close_connection = True
+            return self._reply(_error(413, "RequestEntityTooLarge", "Admin body refused.", ""))
         body = self.rfile.read(length)
         if self.command == "POST" and self.path == ADMIN + "/faults":
             spec = json.loads(body or b"{}")
@@ -89,6 +115,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+
+def _content_length(headers: Message) -> int | None:
+    """The one Content-Length of a request (0 without a body), or None for none usable: two
+    values, a chunked body, or not a plain non-negative number."""
+    if headers.get("Transfer-Encoding"):
+        return None
+    values = [v.strip() for v in headers.get_all("Content-Length") or ["0"]]
+    if len(values) != 1 or not _LENGTH.fullmatch(values[0]):
+        return None
+    return int(values[0])
+
+
+_LENGTH = re.compile(r"[0-9]{1,18}", re.ASCII)
 
 
 class _Server(ThreadingHTTPServer):
