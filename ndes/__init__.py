@@ -33,11 +33,13 @@ if TYPE_CHECKING:
     from . import backends, emulator
     from ._http import HttpRequest, HttpResponse
     from ._state import NdesConnectorState
+    from .aio import AsyncClient
     from .client import Client, create
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AsyncClient",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -70,6 +72,7 @@ __all__ = [
 _LAZY = {
     "NdesConnectorState": ("_state", "NdesConnectorState"),
     "Client": ("client", "Client"),
+    "AsyncClient": ("aio", "AsyncClient"),
     "create": ("client", "create"),
     "HttpRequest": ("_http", "HttpRequest"),
     "HttpResponse": ("_http", "HttpResponse"),

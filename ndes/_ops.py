@@ -4,6 +4,8 @@ runs under the sync client and the async one."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from . import _protocol
 from ._core import NdesConnector
@@ -12,6 +14,19 @@ from ._policy import Call, Operation, Settings, exchange
 
 def new_request_id() -> str:
     return str(uuid.uuid4())
+
+
+def connector_of(
+    connector: NdesConnector | None, fields: Mapping[str, Any], method_name: str
+) -> NdesConnector:
+    """What a method that takes a connector or its fields as keywords (not both) was given."""
+    if connector is None:
+        return NdesConnector(**fields)
+    if fields:
+        raise TypeError(f"{method_name}() takes a connector or fields, not both")
+    if not isinstance(connector, NdesConnector):
+        raise TypeError(f"{method_name}() expects an NdesConnector, got {type(connector).__name__}")
+    return connector
 
 
 def create(settings: Settings, connector: NdesConnector) -> Operation:

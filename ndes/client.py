@@ -49,39 +49,23 @@ class Client(ClientBase):
         Pass a :class:`NdesConnector`, or its fields as keywords. Throttling (429) and 503 are
         retried after ``Retry-After``; a request that may have been processed never is.
         """
-        if connector is None:
-            connector = NdesConnector(**fields)
-        elif fields:
-            raise TypeError("create() takes a connector or fields, not both")
-        elif not isinstance(connector, NdesConnector):
-            raise TypeError(f"create() expects an NdesConnector, got {type(connector).__name__}")
+        connector = _ops.connector_of(connector, fields, "create")
         return self._run(_ops.create(self._settings, connector))  # type: ignore[no-any-return]
 
     def _run(self, operation: _policy.Operation) -> Any:
         """Drives a policy generator: the only place the sync client does I/O or waits."""
-        reply: Any = None
-        failure: BaseException | None = None
-        while True:
+        steps = _policy.Steps(operation)
+        for action in steps:
             try:
-                if failure is None:
-                    action = operation.send(reply)
+                if type(action) is _policy.Send:
+                    steps.reply(self.backend.send(action.request))
+                elif type(action) is _policy.Sleep:
+                    self._sleep(action.seconds)
                 else:
-                    action, failure = operation.throw(failure), None
-            except StopIteration as done:
-                return done.value
-            reply = None
-            if type(action) is _policy.Send:
-                try:
-                    reply = self.backend.send(action.request)
-                except Exception as exc:
-                    failure = exc
-            elif type(action) is _policy.Sleep:
-                self._sleep(action.seconds)
-            else:
-                try:
-                    reply = _auth.token_text(self._token())
-                except Exception as exc:
-                    failure = exc
+                    steps.reply(_auth.token_text(self._token()))
+            except Exception as exc:
+                steps.fail(exc)
+        return steps.result
 
 
 def create(

@@ -5,6 +5,11 @@
 - :class:`HttpxBackend`: over an ``httpx.Client`` (``pip install ndes[httpx]``).
 - ``ndes.emulator.EmulatorBackend``: the Graph emulator in process, no socket.
 
+For :class:`ndes.AsyncClient` (``async send(request)`` and ``async aclose()``):
+
+- :class:`AsyncHttpxBackend`: over an ``httpx.AsyncClient`` (``pip install ndes[httpx]``).
+- ``ndes.emulator.AsyncEmulatorBackend``: the Graph emulator in process, no socket.
+
 A backend raises :class:`~ndes.errors.TransportError` when the request cannot have reached the
 server, and :class:`~ndes.errors.OutcomeUnknownError` when it may have.
 """
@@ -13,14 +18,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._http import Backend, HttpRequest, HttpResponse
+from .._http import AsyncBackend, Backend, HttpRequest, HttpResponse
 from ._urllib import UrllibBackend
 
 if TYPE_CHECKING:
     from ._httpx import HttpxBackend
+    from ._httpx_async import AsyncHttpxBackend
     from ._requests import RequestsBackend
 
 __all__ = [
+    "AsyncBackend",
+    "AsyncHttpxBackend",
     "Backend",
     "HttpRequest",
     "HttpResponse",
@@ -39,4 +47,8 @@ def __getattr__(name: str) -> Any:  # the optional ones import their library onl
         from ._httpx import HttpxBackend
 
         return HttpxBackend
+    if name == "AsyncHttpxBackend":
+        from ._httpx_async import AsyncHttpxBackend
+
+        return AsyncHttpxBackend
     raise AttributeError(name)
