@@ -9,7 +9,7 @@ import time
 import uuid
 
 import pytest
-from conftest import SOCKET_BACKENDS, TOKEN, free_port
+from conftest import IN_PROCESS, SOCKET_BACKENDS, TOKEN, free_port
 
 import ndes
 from ndes import NdesConnector
@@ -175,7 +175,7 @@ def test_connection_refused_is_retried_then_a_transport_error(make_client, emu):
     assert emu.connectors == []
 
 
-@pytest.mark.parametrize("backend_kind", ["in-process"])  # a refusal needs an emulated socket
+@pytest.mark.parametrize("backend_kind", IN_PROCESS)  # a refusal needs an emulated socket
 def test_refused_once_then_created(make_client, emu):
     emu.inject("refuse")
     make_client().create(display_name="x")
