@@ -197,8 +197,7 @@ class AsyncClient(ClientBase):
 def _note_in_flight(cancelled: asyncio.CancelledError, request: HttpRequest) -> None:
     client_request_id = request.headers.get("client-request-id")
     unknown = errors.OutcomeUnknownError(
-        f"cancelled while {request.method} {request.url} was in flight: Graph may have acted "
-        f"on it (client-request-id {client_request_id})",
+        f"cancelled while {request.method} {request.url} was in flight: Graph may have acted on it",
         client_request_id=client_request_id,
     )
     setattr(cancelled, _OUTCOME, unknown)
@@ -209,9 +208,13 @@ def _note_in_flight(cancelled: asyncio.CancelledError, request: HttpRequest) -> 
 
 def outcome_unknown(exc: BaseException) -> errors.OutcomeUnknownError | None:
     """The :class:`~ndes.OutcomeUnknownError` a cancellation carries when it stopped a write
-    that may have reached Graph (a create that may exist): looked for on ``exc`` and on what
-    caused it, so it works on the ``CancelledError`` and on the ``TimeoutError`` that
-    ``asyncio.timeout``/``wait_for`` raise from it. None when nothing was in flight."""
+    that may have reached Graph (a create that may exist); None when nothing was in flight.
+
+    It is looked for on ``exc`` and on what caused it, so it works on the ``CancelledError``
+    that ``await client.create(...)`` raises in the cancelled task, that ``await task`` raises
+    in its awaiter, and on the ``TimeoutError`` of ``asyncio.timeout``/``wait_for``. asyncio's
+    ``gather(..., return_exceptions=True)`` hands back a new ``CancelledError`` instead: there,
+    catch it inside the coroutine you gather (every case is also logged as a warning)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
