@@ -30,7 +30,7 @@ from .errors import (
 
 TYPE_CHECKING = False  # not imported from typing, which costs more to import than ndes
 if TYPE_CHECKING:
-    from . import backends, emulator
+    from . import aio, backends, emulator
     from ._http import HttpRequest, HttpResponse
     from ._state import NdesConnectorState
     from .aio import AsyncClient
@@ -61,6 +61,7 @@ __all__ = [
     "UnexpectedResponseError",
     "ValidationError",
     "__version__",
+    "aio",
     "backends",
     "create",
     "emulator",
@@ -76,6 +77,7 @@ _LAZY = {
     "create": ("client", "create"),
     "HttpRequest": ("_http", "HttpRequest"),
     "HttpResponse": ("_http", "HttpResponse"),
+    "aio": ("aio", None),
     "backends": ("backends", None),
     "emulator": ("emulator", None),
 }

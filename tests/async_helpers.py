@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from conftest import TOKEN
 
@@ -14,11 +17,14 @@ from ndes.emulator import AsyncEmulatorBackend, EmulatorServer
 
 
 def async_client(kind: str, server: EmulatorServer, **options: object) -> ndes.AsyncClient:
-    """An AsyncClient over ``kind`` ("async-httpx" or "async-in-process") to the test server's
+    """An AsyncClient over ``kind`` (one of conftest.ASYNC_BACKENDS) to the test server's
     emulator."""
     if kind == "async-in-process":
         backend: object = AsyncEmulatorBackend(server.emulator, server.base_url)
+    elif kind == "async-aiohttp":
+        backend = readme_class("AiohttpBackend")()
     else:
+        assert kind == "async-httpx"
         backend = AsyncHttpxBackend()
     settings: dict[str, object] = {
         "backend": backend,
@@ -37,3 +43,14 @@ async def until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"still not true after {seconds}s")
         await asyncio.sleep(0.005)
+
+
+@functools.cache
+def readme_class(name: str) -> type:
+    """A class the README defines (its custom backends), from the README's own text."""
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), re.S)
+    (block,) = [b for b in blocks if f"class {name}" in b]
+    namespace: dict[str, object] = {"ndes": ndes}
+    exec(compile(block, str(readme), "exec"), namespace)
+    return namespace[name]  # type: ignore[return-value]

@@ -35,7 +35,8 @@ def emu(server: EmulatorServer) -> Iterator[GraphEmulator]:
 
 # An "async-" kind is ndes.AsyncClient over that backend, seen through a sync facade (see
 # async_facade.py), so every test written for ndes.Client runs against both clients.
-SOCKET_BACKENDS = ["urllib", "requests", "httpx", "async-httpx"]
+# "async-aiohttp" is the README's example of a custom backend.
+SOCKET_BACKENDS = ["urllib", "requests", "httpx", "async-httpx", "async-aiohttp"]
 IN_PROCESS = ["in-process", "async-in-process"]
 BACKENDS = [*SOCKET_BACKENDS, *IN_PROCESS]
 ASYNC_BACKENDS = [k for k in BACKENDS if k.startswith("async-")]
@@ -70,6 +71,10 @@ def make_client(
             backend: object = EmulatorBackend(emu, server.base_url)
         elif backend_kind == "async-in-process":
             backend = AsyncEmulatorBackend(emu, server.base_url)
+        elif backend_kind == "async-aiohttp":
+            from async_helpers import readme_class  # it imports this module
+
+            backend = readme_class("AiohttpBackend")()
         else:
             backend = BACKEND_TYPES[backend_kind]()
         options: dict[str, object] = {

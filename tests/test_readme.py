@@ -11,7 +11,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
 
 def test_readme_examples_run():
     runnable = [b for b in BLOCKS if "NDES_TOKEN" not in b]
-    assert len(runnable) == 3 and len(BLOCKS) == 4
+    assert len(runnable) == 5 and len(BLOCKS) == 7
     namespace: dict[str, object] = {}
     exec("import ndes", namespace)
     for block in runnable:
