@@ -36,10 +36,16 @@ def async_client(kind: str, server: EmulatorServer, **options: object) -> ndes.A
     return ndes.AsyncClient(token, **settings)  # type: ignore[arg-type]
 
 
-async def until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
-    """Waits for ``condition``, polling; fails the test rather than wait past ``seconds``."""
+async def until(
+    condition: Callable[[], bool], seconds: float = 20.0, watch: asyncio.Task | None = None
+) -> None:
+    """Waits for ``condition``, polling; fails the test rather than wait past ``seconds``, or
+    at once with the exception of the ``watch`` task if it ends first."""
     deadline = time.monotonic() + seconds
     while not condition():
+        if watch is not None and watch.done():
+            watch.result()
+            raise AssertionError(f"{watch.get_name()} ended before the condition held")
         if time.monotonic() > deadline:
             raise AssertionError(f"still not true after {seconds}s")
         await asyncio.sleep(0.005)
@@ -52,5 +58,6 @@ def readme_class(name: str) -> type:
     blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), re.S)
     (block,) = [b for b in blocks if f"class {name}" in b]
     namespace: dict[str, object] = {"ndes": ndes}
-    exec(compile(block, str(readme), "exec"), namespace)
+    # Not the file's own name: pytest would parse the Markdown as Python to show a traceback.
+    exec(compile(block, f"<README.md: {name}>", "exec"), namespace)
     return namespace[name]  # type: ignore[return-value]

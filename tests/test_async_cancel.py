@@ -25,7 +25,7 @@ def test_cancelled_while_the_post_is_in_flight(kind, server, emu, caplog):
         async with async_client(kind, server) as client:
             emu.inject("delay", seconds=1.0)
             task = asyncio.create_task(client.create(display_name="first"))
-            await until(lambda: len(emu.requests) == 1)  # the server has the request
+            await until(lambda: len(emu.requests) == 1, watch=task)  # the server has it
             task.cancel()
             with pytest.raises(asyncio.CancelledError) as info:
                 await task
