@@ -4,7 +4,6 @@ runs under the sync client and the async one."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from typing import Any
 
 from . import _protocol
@@ -17,9 +16,9 @@ def new_request_id() -> str:
 
 
 def connector_of(
-    connector: NdesConnector | None, fields: Mapping[str, Any], method_name: str
+    connector: NdesConnector | None, fields: dict[str, Any], method_name: str
 ) -> NdesConnector:
-    """What a method that takes a connector or its fields as keywords (not both) was given."""
+    """The connector a method was given: an NdesConnector, or its fields as keywords."""
     if connector is None:
         return NdesConnector(**fields)
     if fields:

@@ -8,7 +8,8 @@ the error carries what :class:`~ndes.OutcomeUnknownError` would have said: read 
 :func:`outcome_unknown`, which also finds it behind the ``TimeoutError`` of
 ``asyncio.timeout``/``wait_for``. The same text is added as a note (it shows in the traceback)
 and logged as a warning on the ``ndes`` logger. The backend closes a connection it was
-cancelled on rather than return it to its pool.
+cancelled on rather than return it to its pool. A call cancelled while it waits for the write
+limit keeps the slot it booked: the limiter errs on the side of fewer writes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import asyncio
 import builtins
 import inspect
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from . import _auth, _ops, _policy, errors
@@ -93,9 +94,9 @@ class AsyncClient(ClientBase):
         self,
         *,
         filter: str | None = None,
-        select: Iterable[str] | None = None,
+        select: str | Iterable[str] | None = None,
         top: int | None = None,
-        orderby: str | None = None,
+        orderby: str | Iterable[str] | None = None,
     ) -> AsyncIterator[NdesConnector]:
         """As :meth:`ndes.Client.list`: ``async for connector in client.list(...)``; a page is
         fetched only when the loop reaches it."""
@@ -108,16 +109,19 @@ class AsyncClient(ClientBase):
         self,
         *,
         filter: str | None = None,
-        select: Iterable[str] | None = None,
+        select: str | Iterable[str] | None = None,
         top: int | None = None,
-        orderby: str | None = None,
+        orderby: str | Iterable[str] | None = None,
     ) -> AsyncIterator[builtins.list[NdesConnector]]:
         """As :meth:`ndes.Client.list_pages`: one list per page Graph sends."""
+        settings = self._settings
         url: str | None = _ops.first_page_url(
-            self._settings, filter=filter, select=select, top=top, orderby=orderby
+            settings, filter=filter, select=select, top=top, orderby=orderby
         )
+        left = top  # top caps the connectors in all, whatever the server's page size
         while url is not None:
-            page, url = await self._run(_ops.list_page(self._settings, url))
+            page, url = await self._run(_ops.list_page(settings, url))
+            page, left, url = _ops.within_top(page, left, url)
             yield page
 
     async def update(self, connector_id: str, /, **changes: Any) -> NdesConnector | None:
@@ -142,7 +146,7 @@ class AsyncClient(ClientBase):
 
     async def create_many(
         self,
-        connectors: Iterable[NdesConnector | Mapping[str, Any]],
+        connectors: Iterable[NdesConnector | dict[str, Any]],
         *,
         if_absent: bool = False,
         key: str = "display_name",

@@ -33,12 +33,13 @@ def emu(server: EmulatorServer) -> Iterator[GraphEmulator]:
     server.emulator.reset()
 
 
+SOCKET_BACKENDS = ["urllib", "requests", "httpx"]
 # An "async-" kind is ndes.AsyncClient over that backend, seen through a sync facade (see
 # async_facade.py), so every test written for ndes.Client runs against both clients.
 # "async-aiohttp" is the README's example of a custom backend.
-SOCKET_BACKENDS = ["urllib", "requests", "httpx", "async-httpx", "async-aiohttp"]
+ASYNC_SOCKET_BACKENDS = ["async-httpx", "async-aiohttp"]
 IN_PROCESS = ["in-process", "async-in-process"]
-BACKENDS = [*SOCKET_BACKENDS, *IN_PROCESS]
+BACKENDS = [*SOCKET_BACKENDS, *ASYNC_SOCKET_BACKENDS, *IN_PROCESS]
 ASYNC_BACKENDS = [k for k in BACKENDS if k.startswith("async-")]
 BACKEND_TYPES: dict[str, Callable[[], object]] = {
     "urllib": UrllibBackend,

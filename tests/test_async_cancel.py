@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import uuid
 
 import pytest
@@ -46,21 +47,30 @@ def test_cancelled_while_the_post_is_in_flight(kind, server, emu, caplog):
     assert sorted(c.display_name for c in emu.connectors) == ["first", "second"]
 
 
+async def within_timeout(awaitable, seconds):
+    async with asyncio.timeout(seconds):
+        return await awaitable
+
+
+TIMEOUTS = [asyncio.wait_for]
+if sys.version_info >= (3, 11):
+    TIMEOUTS.append(within_timeout)
+
+
 # In process only: over a socket the timeout could fire before the request is out, whereas the
 # in-process backend has it recorded before its first await.
 @pytest.mark.parametrize("kind", ["async-in-process"])
-def test_the_timeout_error_of_asyncio_timeout_carries_the_unknown_outcome(kind, server, emu):
-
+@pytest.mark.parametrize("timeout", TIMEOUTS, ids=lambda f: f.__name__)
+def test_the_timeout_error_carries_the_unknown_outcome(kind, timeout, server, emu):
     async def scenario():
         async with async_client(kind, server) as client:
             emu.inject("delay", seconds=60)
-            with pytest.raises(TimeoutError) as info:
-                async with asyncio.timeout(0.05):
-                    await client.create(display_name="x")
+            with pytest.raises(asyncio.TimeoutError) as info:
+                await timeout(client.create(display_name="x"), 0.05)
             return info.value
 
-    timeout = asyncio.run(scenario())
-    unknown = outcome_unknown(timeout)
+    error = asyncio.run(scenario())
+    unknown = outcome_unknown(error)
     assert unknown is not None
     assert unknown.client_request_id == emu.requests[0].headers["client-request-id"]
     assert [c.display_name for c in emu.connectors] == ["x"]

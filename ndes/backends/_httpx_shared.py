@@ -68,7 +68,7 @@ class Body(bytearray):
             raise OutcomeUnknownError(f"response body larger than {self.limit} bytes; not read")
 
 
-def answer(response: httpx.Response, body: bytes) -> HttpResponse:
+def answer(response: httpx.Response, body: bytes | bytearray) -> HttpResponse:
     return HttpResponse(
         response.status_code, {k.lower(): v for k, v in response.headers.items()}, bytes(body)
     )

@@ -20,16 +20,18 @@ class _Arrival:
     path: str
     headers: dict[str, str]
     fault: Fault | None
+    #: Where the answer's links point.
+    base_url: str
     #: How long the answer is held back (a "delay" fault), at most the request's timeout.
     delay: float = 0.0
     late: bool = False
 
 
 class _InProcess:
-    def __init__(
-        self, emulator: GraphEmulator | None = None, base_url: str = "http://localhost/beta"
-    ) -> None:
+    def __init__(self, emulator: GraphEmulator | None = None, base_url: str | None = None) -> None:
         self.emulator = emulator or GraphEmulator()
+        #: Where its links (Location, next pages) point; by default the host each request
+        #: named, as Graph's do.
         self.base_url = base_url
 
     def __repr__(self) -> str:
@@ -51,7 +53,8 @@ class _InProcess:
         )
         if fault and fault.kind == "drop_before_body":
             raise OutcomeUnknownError("the connection closed with no answer (emulated)")
-        arrival = _Arrival(request, path, headers, fault)
+        base_url = self.base_url or f"{target.scheme}://{target.netloc}/beta"
+        arrival = _Arrival(request, path, headers, fault, base_url)
         if fault and fault.kind == "delay":
             seconds = float(fault.params.get("seconds", 1.0))
             arrival.late = seconds > request.timeout
@@ -66,7 +69,7 @@ class _InProcess:
             arrival.headers,
             request.body,
             arrival.fault,
-            self.base_url,
+            arrival.base_url,
         )
 
     def _act(self, arrival: _Arrival) -> HttpResponse:
