@@ -114,15 +114,9 @@ class AsyncClient(ClientBase):
         orderby: str | Iterable[str] | None = None,
     ) -> AsyncIterator[builtins.list[NdesConnector]]:
         """As :meth:`ndes.Client.list_pages`: one list per page Graph sends."""
-        settings = self._settings
-        url: str | None = _ops.first_page_url(
-            settings, filter=filter, select=select, top=top, orderby=orderby
-        )
-        left = top  # top caps the connectors in all, whatever the server's page size
-        while url is not None:
-            page, url = await self._run(_ops.list_page(settings, url))
-            page, left, url = _ops.within_top(page, left, url)
-            yield page
+        pages = _ops.Pages(self._settings, filter=filter, select=select, top=top, orderby=orderby)
+        while (operation := pages.next_operation()) is not None:
+            yield pages.take(await self._run(operation))
 
     async def update(self, connector_id: str, /, **changes: Any) -> NdesConnector | None:
         """As :meth:`ndes.Client.update`."""
