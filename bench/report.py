@@ -81,6 +81,8 @@ def write_report(
     quick,
     bulk=None,
     bulk_creates=0,
+    concurrent=None,
+    concurrent_count=1000,
 ) -> None:
     out.mkdir(exist_ok=True)
     lines = [
@@ -155,6 +157,16 @@ def write_report(
     for name, us in cpu.items():
         lines.append(
             f"| client CPU per create, emulator in another process | {name} | {us:,.0f} µs |"
+        )
+    nd_async = cpu.get("ndes AsyncClient (AsyncHttpxBackend)")
+    if nd_async and "msgraph-beta-sdk" in cpu:
+        lines.append(
+            "| client CPU per create, AsyncClient over msgraph-beta-sdk's (both async) | ndes AsyncClient | "
+            f"{nd_async / cpu['msgraph-beta-sdk']:.3f} × |"
+        )
+    for name, s in (concurrent or {}).items():
+        lines.append(
+            f"| wall time for {concurrent_count:,} creates from 50 asyncio tasks over one client, emulator in another process | {name} | {s:.2f} s |"
         )
     for name, (own, total) in sizes.items():
         lines.append(

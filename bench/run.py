@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -36,6 +36,7 @@ ROUNDS = 3 if QUICK else 11
 BATCH_ROUNDS = 2 if QUICK else 9
 SAMPLE_SECONDS = 0.01 if QUICK else 0.03
 KIOTA_SHARE = 10
+CONCURRENT = 200 if QUICK else 1000
 
 
 def loop(f, n: int) -> float:
@@ -134,7 +135,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def emulator_process() -> Iterator[str]:
-    """The emulator in another process, so that its CPU is not counted as the client's."""
+    """An emulator in another process, so that its CPU is not counted; yields its base URL."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "ndes", "emulator", "--port", str(port)],
@@ -156,7 +157,7 @@ def client_cpu(creates: int) -> dict[str, float]:
         import ndes
 
         fields = connector_fields()
-        with ndes.Client("bench-token", base_url=base_url) as client:
+        with ndes.Client("bench-token", base_url=base_url, write_limit=None) as client:
             client.create(**fields)
             start = time.process_time()
             for _ in range(creates):
@@ -180,11 +181,50 @@ def client_cpu(creates: int) -> dict[str, float]:
                 )
         except ImportError:
             pass
+        out.update(async_client_cpu(base_url, creates))
+    return out
+
+
+def async_client_cpu(base_url: str, creates: int) -> dict[str, float]:
+    """CPU microseconds per awaited create(): ndes's AsyncClient and msgraph-beta-sdk, both
+    async, one create after another against the same server."""
+    out: dict[str, float] = {}
+    try:
+        out["ndes AsyncClient (AsyncHttpxBackend)"] = (
+            asyncio.run(_one_by_one(_ndes_async_create, base_url, creates)) * 1e6
+        )
+    except ImportError:  # httpx
+        pass
+    try:
+        out["msgraph-beta-sdk"] = asyncio.run(_one_by_one(_msgraph_create, base_url, creates)) * 1e6
+    except ImportError:
+        pass
+    return out
+
+
+def concurrent_creates(creates: int, tasks: int = 50) -> dict[str, float]:
+    """Wall seconds for `creates` creates from `tasks` asyncio tasks sharing one client, each
+    contender against a fresh emulator in another process."""
+    out: dict[str, float] = {}
+    for name, make in (
+        ("ndes AsyncClient (AsyncHttpxBackend)", _ndes_async_create),
+        ("msgraph-beta-sdk", _msgraph_create),
+    ):
         try:
-            out["msgraph-beta-sdk"] = asyncio.run(_msgraph_cpu(base_url, creates)) * 1e6
+            with emulator_process() as base_url:
+                out[name] = asyncio.run(_all_at_once(make, base_url, creates, tasks))
         except ImportError:
             pass
     return out
+
+
+@contextlib.asynccontextmanager
+async def _ndes_async_create(base_url: str) -> AsyncIterator[Callable[[], Awaitable[object]]]:
+    import ndes
+
+    fields = connector_fields()
+    async with ndes.AsyncClient("bench-token", base_url=base_url, write_limit=None) as client:
+        yield lambda: client.create(**fields)
 
 
 def _msgraph_client(base_url: str):
@@ -205,15 +245,35 @@ def _msgraph_client(base_url: str):
     return GraphServiceClient(request_adapter=adapter), adapter, fields
 
 
-async def _msgraph_cpu(base_url: str, creates: int) -> float:
+@contextlib.asynccontextmanager
+async def _msgraph_create(base_url: str) -> AsyncIterator[Callable[[], Awaitable[object]]]:
     from msgraph_beta.generated.models.ndes_connector import NdesConnector as K
 
     client, _, fields = _msgraph_client(base_url)
-    await client.device_management.ndes_connectors.post(K(**fields))
-    start = time.process_time()
-    for _ in range(creates):
-        await client.device_management.ndes_connectors.post(K(**fields))
-    return (time.process_time() - start) / creates
+    yield lambda: client.device_management.ndes_connectors.post(K(**fields))
+
+
+async def _one_by_one(make, base_url: str, creates: int) -> float:
+    """CPU seconds per create, one awaited after the other (after one to warm up)."""
+    async with make(base_url) as create:
+        await create()
+        start = time.process_time()
+        for _ in range(creates):
+            await create()
+        return (time.process_time() - start) / creates
+
+
+async def _all_at_once(make, base_url: str, creates: int, tasks: int) -> float:
+    async with make(base_url) as create:
+        await create()
+
+        async def worker(count: int) -> None:
+            for _ in range(count):
+                await create()
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(len(range(i, creates, tasks))) for i in range(tasks)))
+        return time.perf_counter() - start
 
 
 BULK_ROUNDS = 2 if QUICK else 5
@@ -448,6 +508,8 @@ def main() -> None:
     cpu = client_cpu(50 if QUICK else 300)
     print(f"bulk create of {BULK_CREATES:,}...", file=sys.stderr)
     bulk = bulk_create(BULK_CREATES)
+    print(f"{CONCURRENT} concurrent creates...", file=sys.stderr)
+    concurrent = concurrent_creates(CONCURRENT)
     print("sizes and memory...", file=sys.stderr)
     sizes = {n: dist_size(n) for n in ["ndes", "msgspec", "msgraph-beta-sdk"]}
     mem = memory()
@@ -462,6 +524,8 @@ def main() -> None:
         bulk_creates=BULK_CREATES,
         sizes=sizes,
         mem=mem,
+        concurrent=concurrent,
+        concurrent_count=CONCURRENT,
         machine=f"{cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         python=platform.python_version(),
         versions=versions(),
@@ -470,5 +534,14 @@ def main() -> None:
     )
 
 
+def async_only() -> None:
+    """`python bench/run.py async`: the AsyncClient figures alone, printed, no report."""
+    with emulator_process() as base_url:
+        for name, us in async_client_cpu(base_url, 50 if QUICK else 300).items():
+            print(f"client CPU per create, async | {name} | {us:,.0f} µs")
+    for name, seconds in concurrent_creates(CONCURRENT).items():
+        print(f"{CONCURRENT} creates from 50 tasks, wall | {name} | {seconds:.2f} s")
+
+
 if __name__ == "__main__":
-    main()
+    async_only() if sys.argv[1:] == ["async"] else main()

@@ -32,16 +32,18 @@ from .errors import (
 
 TYPE_CHECKING = False  # not imported from typing, which costs more to import than ndes
 if TYPE_CHECKING:
-    from . import backends, emulator
+    from . import aio, backends, emulator
     from ._bulk_result import BulkEntry, BulkResult
     from ._http import HttpRequest, HttpResponse
     from ._state import NdesConnectorState
+    from .aio import AsyncClient
     from .client import Client, create
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AmbiguousKeyError",
+    "AsyncClient",
     "AuthenticationError",
     "BadRequestError",
     "BulkEntry",
@@ -66,6 +68,7 @@ __all__ = [
     "UnexpectedResponseError",
     "ValidationError",
     "__version__",
+    "aio",
     "backends",
     "create",
     "emulator",
@@ -77,11 +80,13 @@ __all__ = [
 _LAZY = {
     "NdesConnectorState": ("_state", "NdesConnectorState"),
     "Client": ("client", "Client"),
+    "AsyncClient": ("aio", "AsyncClient"),
     "BulkEntry": ("_bulk_result", "BulkEntry"),
     "BulkResult": ("_bulk_result", "BulkResult"),
     "create": ("client", "create"),
     "HttpRequest": ("_http", "HttpRequest"),
     "HttpResponse": ("_http", "HttpResponse"),
+    "aio": ("aio", None),
     "backends": ("backends", None),
     "emulator": ("emulator", None),
 }

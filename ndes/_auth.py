@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, Protocol, Union
 from urllib.parse import urlsplit
 
-__all__ = ["TokenCredential", "TokenSource", "scope_for", "token_getter"]
+__all__ = ["TokenCredential", "TokenSource", "is_async_source", "scope_for", "token_getter"]
 
 #: Graph hosts of the clouds: the token's audience is the host the requests go to.
 GRAPH_HOSTS = (
@@ -50,6 +51,22 @@ def token_getter(token: TokenSource, scopes: tuple[str, ...]) -> Callable[[], An
     raise TypeError("token must be a str, a callable returning one, or a credential with get_token")
 
 
+def is_async_source(token: Any) -> bool:
+    """True for an ``async`` callable or a credential whose ``get_token`` is one
+    (``azure.identity.aio``): only :class:`~ndes.AsyncClient` can await it."""
+    target = getattr(token, "get_token", token)
+    return inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(
+        getattr(target, "__call__", None)  # noqa: B004 (an object with an async __call__)
+    )
+
+
 def token_text(result: Any) -> Any:
     """The string in an azure-identity ``AccessToken`` (or the value as it is)."""
-    return result if isinstance(result, str) else getattr(result, "token", result)
+    if isinstance(result, str):
+        return result
+    if inspect.isawaitable(result):  # only reaches here under the sync client
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()  # no "never awaited" warning on top of the error
+        raise TypeError("the token source returned an awaitable: use it with ndes.AsyncClient")
+    return getattr(result, "token", result)

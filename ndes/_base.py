@@ -6,13 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from . import _auth, _policy, _protocol
+from . import _auth, _http, _policy, _protocol
 from ._auth import TokenSource
 
 DEFAULT_BASE_URL = "https://graph.microsoft.com/beta"
 
 
 class ClientBase:
+    #: Whether this client awaits its backend and token source (AsyncClient) or calls them.
+    _is_async = False
+
     def __init__(
         self,
         token: TokenSource,
@@ -38,6 +41,7 @@ class ClientBase:
         base_url = _protocol.normalize_url(base_url.rstrip("/")).rstrip("/")
         if isinstance(scopes, str):
             scopes = [scopes]
+        self._check_token(token)
         self._token = _auth.token_getter(
             token, tuple(scopes) if scopes else (_auth.scope_for(base_url),)
         )
@@ -65,7 +69,15 @@ class ClientBase:
         raise NotImplementedError  # each client names its own default
 
     def _check_backend(self, backend: Any) -> None:
-        """A client refuses a backend of the other kind (sync vs async) with a clear TypeError."""
+        """A client refuses a backend of the other kind (sync vs async), or another library's
+        client object, with a TypeError that says what to pass instead."""
+        problem = _http.backend_problem(backend, want_async=self._is_async)
+        if problem is not None:
+            raise TypeError(problem)
+
+    def _check_token(self, token: TokenSource) -> None:
+        if not self._is_async and _auth.is_async_source(token):
+            raise TypeError("an async token source (azure.identity.aio) needs ndes.AsyncClient")
 
     @property
     def base_url(self) -> str:

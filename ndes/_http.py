@@ -1,19 +1,22 @@
 """ndes's own HTTP types: what the client hands a backend and what a backend hands back.
 
-A backend is any object with ``send(request: HttpRequest) -> HttpResponse`` and ``close()``.
-It does I/O and nothing else: no redirects, no retries, no auth. It sends ``url`` as it is (the
-client normalised it), and raises :class:`~ndes.errors.TransportError` only when it knows the
-request did not leave whole (DNS failure, refused, connect timeout, failed TLS handshake, a send
-that failed part-way), and :class:`~ndes.errors.OutcomeUnknownError` for anything else that
-goes wrong: the client never resends after that.
+A backend is any object with ``send(request: HttpRequest) -> HttpResponse`` and ``close()``
+(for :class:`~ndes.AsyncClient`: ``async send(request)`` and ``async aclose()``, closing the
+connection when a send is cancelled). It does I/O and nothing else: no redirects, no retries
+(not even a library's silent resend of an idempotent request), no auth. It sends ``url`` as it
+is (the client normalised it), and raises :class:`~ndes.errors.TransportError` only when it
+knows the request did not leave whole (DNS failure, refused, connect timeout, failed TLS
+handshake, a send that failed part-way), and :class:`~ndes.errors.OutcomeUnknownError` for
+anything else that goes wrong: the client never resends a POST after that.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
-__all__ = ["Backend", "HttpRequest", "HttpResponse"]
+__all__ = ["AsyncBackend", "Backend", "HttpRequest", "HttpResponse"]
 
 
 @dataclass(frozen=True)
@@ -46,3 +49,54 @@ class Backend(Protocol):
     def send(self, request: HttpRequest) -> HttpResponse: ...
 
     def close(self) -> None: ...
+
+
+class AsyncBackend(Protocol):
+    """What :class:`~ndes.AsyncClient` sends through; cancelling ``send`` must leave no
+    half-used connection for a later request (close it rather than return it to a pool)."""
+
+    async def send(self, request: HttpRequest) -> HttpResponse: ...
+
+    async def aclose(self) -> None: ...
+
+
+# Other libraries' client objects people pass as a backend, and what to pass instead.
+_WRAP = {
+    ("httpx", "Client"): (False, "ndes.backends.HttpxBackend(it)"),
+    ("httpx", "AsyncClient"): (True, "ndes.backends.AsyncHttpxBackend(it)"),
+    ("requests", "Session"): (False, "ndes.backends.RequestsBackend(it)"),
+    ("aiohttp", "ClientSession"): (True, "a small backend over it (README: 'Your own backend')"),
+}
+
+
+def backend_problem(backend: Any, want_async: bool) -> str | None:
+    """Why ``backend`` cannot serve a sync (or an async) client, said so a user knows what to
+    pass instead; None when it can."""
+    client, other = ("ndes.Client", "ndes.AsyncClient")[:: -1 if want_async else 1]
+    for cls in type(backend).__mro__:
+        wrapped = _WRAP.get((cls.__module__.partition(".")[0], cls.__name__))
+        if wrapped is None:
+            continue
+        is_async, wrapper = wrapped
+        name = f"{cls.__module__.partition('.')[0]}.{cls.__name__}"
+        if is_async == want_async:
+            return f"{client} takes an ndes backend, not {name} itself: pass backend={wrapper}"
+        kind = "async" if is_async else "sync"
+        return f"{name} is {kind}: use {other} with backend={wrapper}, or {_native(want_async)}"
+    send = getattr(backend, "send", None)
+    if not callable(send):
+        needs = "async send(request) and aclose()" if want_async else "send(request) and close()"
+        return f"{type(backend).__name__} is not a backend: {client} needs {needs}"
+    if inspect.iscoroutinefunction(send) != want_async:
+        kind = "an async" if not want_async else "a sync"
+        return (
+            f"{type(backend).__name__} is {kind} backend: use it with {other}, "
+            f"or {_native(want_async)}"
+        )
+    return None
+
+
+def _native(want_async: bool) -> str:
+    if want_async:
+        return "give ndes.AsyncClient an async backend (AsyncHttpxBackend, AsyncEmulatorBackend)"
+    return "give ndes.Client a sync backend (UrllibBackend, RequestsBackend, HttpxBackend)"

@@ -206,3 +206,37 @@ def create_many(
         batch_size=batch_size,
         on_progress=on_progress,
     )
+
+
+class Pages:
+    """One listing's state between pages: the URL to fetch next and how many connectors ``top``
+    still allows. Both clients' ``list_pages`` loop over it, so the paging rules exist once::
+
+        while (operation := pages.next_operation()) is not None:
+            yield pages.take(run(operation))
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        filter: str | None,
+        select: str | Iterable[str] | None,
+        top: int | None,
+        orderby: str | Iterable[str] | None,
+    ) -> None:
+        self._settings = settings
+        self._url: str | None = first_page_url(
+            settings, filter=filter, select=select, top=top, orderby=orderby
+        )
+        self._left = top
+
+    def next_operation(self) -> Operation | None:
+        """The GET of the next page, or None when the listing is done."""
+        return None if self._url is None else list_page(self._settings, self._url)
+
+    def take(self, answer: tuple[list[NdesConnector], str | None]) -> list[NdesConnector]:
+        """The connectors of a page's answer that ``top`` allows; notes where to go next."""
+        page, next_url = answer
+        page, self._left, self._url = within_top(page, self._left, next_url)
+        return page

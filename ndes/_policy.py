@@ -54,6 +54,44 @@ Action = Send | Sleep | _NeedToken
 Operation = Generator[Action, Any, Any]
 
 
+class Steps:
+    """An operation's actions, one at a time, for a driver to perform: it answers each with
+    :meth:`reply` or :meth:`fail` before asking for the next, and reads :attr:`result` once
+    the loop ends. The sync and the async driver differ only in how they perform an action."""
+
+    __slots__ = ("_operation", "_reply", "_failure", "result")
+
+    def __init__(self, operation: Operation) -> None:
+        self._operation = operation
+        self._reply: Any = None
+        self._failure: BaseException | None = None
+        self.result: Any = None
+
+    def __iter__(self) -> Steps:
+        return self
+
+    def __next__(self) -> Action:
+        reply, failure = self._reply, self._failure
+        self._reply = self._failure = None
+        try:
+            if failure is None:
+                return self._operation.send(reply)
+            return self._operation.throw(failure)
+        except StopIteration as done:
+            self.result = done.value
+            raise StopIteration from None
+
+    def reply(self, value: Any) -> None:
+        self._reply = value
+
+    def fail(self, exc: BaseException) -> None:
+        self._failure = exc
+
+    def close(self) -> None:
+        """Stops the operation where it is (a cancelled task): its ``finally`` blocks run."""
+        self._operation.close()
+
+
 class Call(NamedTuple):
     """One logical HTTP call, sent and retried as the table in design.md says."""
 

@@ -81,15 +81,9 @@ class Client(ClientBase):
         orderby: str | Iterable[str] | None = None,
     ) -> Iterator[builtins.list[NdesConnector]]:
         """The connectors one page (a list) at a time, as Graph pages them."""
-        settings = self._settings
-        url: str | None = _ops.first_page_url(
-            settings, filter=filter, select=select, top=top, orderby=orderby
-        )
-        left = top
-        while url is not None:
-            page, url = self._run(_ops.list_page(settings, url))
-            page, left, url = _ops.within_top(page, left, url)
-            yield page
+        pages = _ops.Pages(self._settings, filter=filter, select=select, top=top, orderby=orderby)
+        while (operation := pages.next_operation()) is not None:
+            yield pages.take(self._run(operation))
 
     def update(self, connector_id: str, /, **changes: Any) -> NdesConnector | None:
         """PATCH only the given fields (``None`` clears one); returns the connector when Graph
@@ -143,29 +137,18 @@ class Client(ClientBase):
 
     def _run(self, operation: _policy.Operation) -> Any:
         """Drives a policy generator: the only place the sync client does I/O or waits."""
-        reply: Any = None
-        failure: BaseException | None = None
-        while True:
+        steps = _policy.Steps(operation)
+        for action in steps:
             try:
-                if failure is None:
-                    action = operation.send(reply)
+                if type(action) is _policy.Send:
+                    steps.reply(self.backend.send(action.request))
+                elif type(action) is _policy.Sleep:
+                    self._sleep(action.seconds)
                 else:
-                    action, failure = operation.throw(failure), None
-            except StopIteration as done:
-                return done.value
-            reply = None
-            if type(action) is _policy.Send:
-                try:
-                    reply = self.backend.send(action.request)
-                except Exception as exc:
-                    failure = exc
-            elif type(action) is _policy.Sleep:
-                self._sleep(action.seconds)
-            else:
-                try:
-                    reply = _auth.token_text(self._token())
-                except Exception as exc:
-                    failure = exc
+                    steps.reply(_auth.token_text(self._token()))
+            except Exception as exc:
+                steps.fail(exc)
+        return steps.result
 
 
 def create(

@@ -5,11 +5,18 @@ import socket
 from collections.abc import Callable, Iterator
 
 import pytest
+from async_facade import LoopThread, SyncFacade
 from hypothesis import settings
 
 import ndes
-from ndes.backends import HttpxBackend, RequestsBackend, UrllibBackend
-from ndes.emulator import EmulatorBackend, EmulatorServer, GraphEmulator, serve
+from ndes.backends import AsyncHttpxBackend, HttpxBackend, RequestsBackend, UrllibBackend
+from ndes.emulator import (
+    AsyncEmulatorBackend,
+    EmulatorBackend,
+    EmulatorServer,
+    GraphEmulator,
+    serve,
+)
 
 TOKEN = "test-token-0f6c1e"
 
@@ -35,12 +42,25 @@ def emu(server: EmulatorServer) -> Iterator[GraphEmulator]:
 
 
 SOCKET_BACKENDS = ["urllib", "requests", "httpx"]
-BACKENDS = [*SOCKET_BACKENDS, "in-process"]
+# An "async-" kind is ndes.AsyncClient over that backend, seen through a sync facade (see
+# async_facade.py), so every test written for ndes.Client runs against both clients.
+# "async-aiohttp" is the README's example of a custom backend.
+ASYNC_SOCKET_BACKENDS = ["async-httpx", "async-aiohttp"]
+IN_PROCESS = ["in-process", "async-in-process"]
+BACKENDS = [*SOCKET_BACKENDS, *ASYNC_SOCKET_BACKENDS, *IN_PROCESS]
+ASYNC_BACKENDS = [k for k in BACKENDS if k.startswith("async-")]
+BACKEND_TYPES: dict[str, Callable[[], object]] = {
+    "urllib": UrllibBackend,
+    "requests": RequestsBackend,
+    "httpx": HttpxBackend,
+    "async-httpx": AsyncHttpxBackend,
+}
 
 
 @pytest.fixture(params=BACKENDS)
 def backend_kind(request: pytest.FixtureRequest) -> str:
-    """Every backend by default; a test narrows it with parametrize("backend_kind", [...])."""
+    """Every backend of both clients by default; a test narrows it with
+    parametrize("backend_kind", [...])."""
     return request.param
 
 
@@ -48,32 +68,44 @@ def backend_kind(request: pytest.FixtureRequest) -> str:
 def make_client(
     backend_kind: str, server: EmulatorServer, emu: GraphEmulator
 ) -> Iterator[Callable[..., ndes.Client]]:
-    """Builds clients over one backend kind, all talking to the same emulator."""
-    made: list[ndes.Client] = []
+    """Builds clients over one backend kind, all talking to the same emulator. ``make.kind``
+    is the backend without its "async-" prefix; ``make.is_async`` says which client it is."""
+    made: list[ndes.Client | SyncFacade] = []
+    is_async = backend_kind.startswith("async-")
+    loop = LoopThread() if is_async else None
 
     def make(**kwargs: object) -> ndes.Client:
-        kind = backend_kind
         token = kwargs.pop("token", TOKEN)
-        if kind == "in-process":
+        if backend_kind == "in-process":
             backend: object = EmulatorBackend(emu, server.base_url)
+        elif backend_kind == "async-in-process":
+            backend = AsyncEmulatorBackend(emu, server.base_url)
+        elif backend_kind == "async-aiohttp":
+            from async_helpers import readme_class  # it imports this module
+
+            backend = readme_class("AiohttpBackend")()
         else:
-            backend = {"urllib": UrllibBackend, "requests": RequestsBackend, "httpx": HttpxBackend}[
-                kind
-            ]()
+            backend = BACKEND_TYPES[backend_kind]()
         options: dict[str, object] = {
             "backend": backend,
             "base_url": server.base_url,
             "retry_backoff": 0.01,
         }
         options.update(kwargs)
-        client = ndes.Client(token, **options)  # type: ignore[arg-type]
+        if loop is None:
+            client: ndes.Client | SyncFacade = ndes.Client(token, **options)  # type: ignore[arg-type]
+        else:
+            client = SyncFacade(ndes.AsyncClient(token, **options), loop)  # type: ignore[arg-type]
         made.append(client)
-        return client
+        return client  # type: ignore[return-value]
 
-    make.kind = backend_kind  # type: ignore[attr-defined]
+    make.kind = backend_kind.removeprefix("async-")  # type: ignore[attr-defined]
+    make.is_async = is_async  # type: ignore[attr-defined]
     yield make
     for client in made:
         client.close()
+    if loop is not None:
+        loop.close()
 
 
 def free_port() -> int:

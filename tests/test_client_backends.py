@@ -9,7 +9,7 @@ import time
 import uuid
 
 import pytest
-from conftest import SOCKET_BACKENDS, TOKEN, free_port
+from conftest import ASYNC_SOCKET_BACKENDS, IN_PROCESS, SOCKET_BACKENDS, TOKEN, free_port
 
 import ndes
 from ndes import NdesConnector
@@ -175,7 +175,7 @@ def test_connection_refused_is_retried_then_a_transport_error(make_client, emu):
     assert emu.connectors == []
 
 
-@pytest.mark.parametrize("backend_kind", ["in-process"])  # a refusal needs an emulated socket
+@pytest.mark.parametrize("backend_kind", IN_PROCESS)  # a refusal needs an emulated socket
 def test_refused_once_then_created(make_client, emu):
     emu.inject("refuse")
     make_client().create(display_name="x")
@@ -190,7 +190,9 @@ def test_redirect_on_the_same_host_keeps_authorization(make_client, emu, server)
     assert len(emu.connectors) == 1
 
 
-@pytest.mark.parametrize("backend_kind", SOCKET_BACKENDS)  # two host names for one server
+@pytest.mark.parametrize(
+    "backend_kind", [*SOCKET_BACKENDS, *ASYNC_SOCKET_BACKENDS]
+)  # two host names for one server
 def test_cross_host_redirect_drops_authorization(make_client, emu, server):
     other = f"http://localhost:{server.port}/beta/deviceManagement/ndesConnectors"
     emu.inject("redirect", location=other)

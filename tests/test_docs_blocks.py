@@ -92,13 +92,28 @@ class TenantIsEmulator:
         pass
 
 
+class AsyncTenantIsEmulator:
+    """The same for ndes.AsyncClient's default backend."""
+
+    def __init__(self, sync: TenantIsEmulator) -> None:
+        self.sync = sync
+
+    async def send(self, request: HttpRequest) -> HttpResponse:
+        return self.sync.send(request)
+
+    async def aclose(self) -> None:
+        pass
+
+
 @pytest.fixture
 def tenant(monkeypatch: pytest.MonkeyPatch):
     """The emulator in place of a tenant: ndes.Client's default backend, NDES_TOKEN and
     DefaultAzureCredential. Gives the emulator's backend and the scopes azure was asked for."""
     default = TenantIsEmulator()
-    monkeypatch.setitem(ndes.client.Client.__init__.__kwdefaults__, "backend", default)
-    monkeypatch.setitem(ndes.client.create.__kwdefaults__, "backend", default)
+    monkeypatch.setattr(ndes.Client, "_default_backend", lambda self, **options: default)
+    monkeypatch.setattr(
+        ndes.AsyncClient, "_default_backend", lambda self, **o: AsyncTenantIsEmulator(default)
+    )
     monkeypatch.setenv("NDES_TOKEN", ENV_TOKEN)
     scopes: list[tuple[str, ...]] = []
     if _installed("azure.identity"):

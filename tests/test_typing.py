@@ -34,6 +34,12 @@ with ndes.Client(token=lambda: "t", base_url="http://127.0.0.1:1/beta", max_retr
         status: int = graph_error.status
     except ndes.TransportError:
         pass
+async def use_async() -> ndes.NdesConnector:
+    async def token() -> str:
+        return "t"
+
+    async with ndes.AsyncClient(token=token, base_url="http://127.0.0.1:1/beta") as aclient:
+        return await aclient.create(display_name="x")
 try:
     ndes.NdesConnector.from_msgpack(packed)
 except ndes.DecodeError as e:

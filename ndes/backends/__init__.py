@@ -5,25 +5,33 @@
 - :class:`HttpxBackend`: over an ``httpx.Client`` (``pip install ndes[httpx]``).
 - ``ndes.emulator.EmulatorBackend``: the Graph emulator in process, no socket.
 
+For :class:`ndes.AsyncClient` (``async send(request)`` and ``async aclose()``):
+
+- :class:`AsyncHttpxBackend`: over an ``httpx.AsyncClient`` (``pip install ndes[httpx]``).
+- ``ndes.emulator.AsyncEmulatorBackend``: the Graph emulator in process, no socket.
+
 A backend sends the URL it is given unchanged, bounds the whole attempt by the request's
 timeout, and raises :class:`~ndes.errors.TransportError` only when it knows the request did not
 leave whole (DNS, refused, connect timeout, TLS handshake, a send that failed part-way);
 anything else is :class:`~ndes.errors.OutcomeUnknownError`. tests/test_backend_conformance.py
-holds every backend to this.
+holds the sync backends to this.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._http import Backend, HttpRequest, HttpResponse
+from .._http import AsyncBackend, Backend, HttpRequest, HttpResponse
 from ._urllib import UrllibBackend
 
 if TYPE_CHECKING:
     from ._httpx import HttpxBackend
+    from ._httpx_async import AsyncHttpxBackend
     from ._requests import RequestsBackend
 
 __all__ = [
+    "AsyncBackend",
+    "AsyncHttpxBackend",
     "Backend",
     "HttpRequest",
     "HttpResponse",
@@ -42,4 +50,8 @@ def __getattr__(name: str) -> Any:  # the optional ones import their library onl
         from ._httpx import HttpxBackend
 
         return HttpxBackend
+    if name == "AsyncHttpxBackend":
+        from ._httpx_async import AsyncHttpxBackend
+
+        return AsyncHttpxBackend
     raise AttributeError(name)

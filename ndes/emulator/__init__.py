@@ -15,12 +15,13 @@ assigns an id and answers 201 with ``@odata.context``; GET lists or reads what i
 
 from __future__ import annotations
 
-from ._backend import EmulatorBackend
+from ._backend import AsyncEmulatorBackend, EmulatorBackend
 from ._graph import FAULT_KINDS, GraphEmulator, SeenRequest
 from ._server import EmulatorServer, serve
 
 __all__ = [
     "FAULT_KINDS",
+    "AsyncEmulatorBackend",
     "EmulatorBackend",
     "EmulatorServer",
     "GraphEmulator",

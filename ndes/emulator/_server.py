@@ -134,6 +134,9 @@ _LENGTH = re.compile(r"[0-9]{1,18}", re.ASCII)
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Many clients connect at once (50 asyncio tasks, each with its own connection): with the
+    # default backlog of 5 the kernel drops their SYNs and each retries a second later.
+    request_queue_size = 128
     emulator: GraphEmulator
     base_url: str
 
@@ -174,6 +177,15 @@ class EmulatorServer:
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+    async def __aenter__(self) -> EmulatorServer:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        import asyncio
+
+        # shutdown() waits for the serving thread's next poll: not on the event loop.
+        await asyncio.to_thread(self.close)
 
     def close(self) -> None:
         self._server.shutdown()
