@@ -43,7 +43,7 @@ def cycle() -> None:
     NdesConnector.from_dict(c.to_dict())
     NdesConnector.from_msgpack(c.to_msgpack())
     d = NdesConnector.from_msgpack(c.to_msgpack())  # strings kept as UTF-8 until read
-    d.display_name  # noqa: B018 - makes the str from the pending text
+    d.display_name  # noqa: B018 - reads a decoded field
     d.role_scope_tag_ids.append("c")
     d.id = "changed"
     d.to_json()

@@ -239,8 +239,11 @@ static int assemble_object(struct reader *r, nd_sink *sink, nd_error *err)
             if (key.type != ND_T_STR)
                 return decode_fail(err, key.offset, "expected a string key", &key);
             switch (nd_classify_key(key.s, key.n, &f)) {
-            case ND_KEY_FIELD:
             case ND_KEY_ODATA_TYPE:
+                /* f still names the field the direct path tried: it would file the type there */
+                f = ND_F_COUNT;
+                /* fall through */
+            case ND_KEY_FIELD:
                 /* before the value is read: an escaped key shares the reader's scratch */
                 if (seen & (1u << f)) return duplicate_key(err, &key);
                 NEXT(&value);

@@ -37,7 +37,6 @@ static void connector_dealloc(Connector *c)
     PyTypeObject *type = Py_TYPE(c);
     PyObject_GC_UnTrack(c);
     connector_clear(c);
-    PyMem_Free(c->text);
     type->tp_free(c);
     Py_DECREF(type);
 }
@@ -173,7 +172,6 @@ static PyObject *connector_richcompare(PyObject *a, PyObject *b, int op)
 {
     if ((op != Py_EQ && op != Py_NE) || Py_TYPE(b) != Py_TYPE(a)) Py_RETURN_NOTIMPLEMENTED;
     Connector *x = (Connector *)a, *y = (Connector *)b;
-    if (pending_make_all(x) < 0 || pending_make_all(y) < 0) return NULL;
     int eq = same_datetime(&x->last_connection, &y->last_connection) &&
              same_datetime(&x->enrolled, &y->enrolled);
     for (int f = 0; eq == 1 && f < ND_F_COUNT; f++)

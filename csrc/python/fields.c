@@ -104,7 +104,6 @@ int set_field(ModState *st, Connector *c, nd_field f, PyObject *v, SetMode mode)
         if (!value) return -1;
     }
     Py_XSETREF(*obj_slot(c, f), value);
-    pending_drop(c, f);
     return 0;
 }
 
@@ -114,7 +113,6 @@ PyObject *get_field(ModState *st, Connector *c, nd_field f)
         const nd_datetime *dt = dt_slot(c, f);
         return dt->present ? datetime_to_py(st, dt) : Py_NewRef(Py_None);
     }
-    if (is_pending(c, f) && pending_make(c, f) < 0) return NULL;
     PyObject *v = *obj_slot(c, f);
     return Py_NewRef(v ? v : Py_None);
 }
