@@ -234,6 +234,16 @@ static PyObject *from_msgpack_array(PyObject *cls, PyObject *data)
     return decode_connectors((PyTypeObject *)cls, data, VALUE_MSGPACK);
 }
 
+static PyObject *from_json_page(PyObject *cls, PyObject *data)
+{
+    return decode_page((PyTypeObject *)cls, data, VALUE_JSON);
+}
+
+static PyObject *from_msgpack_page(PyObject *cls, PyObject *data)
+{
+    return decode_page((PyTypeObject *)cls, data, VALUE_MSGPACK);
+}
+
 static PyObject *from_dict(PyObject *cls, PyObject *d)
 {
     return connector_from_dict((PyTypeObject *)cls, d);
@@ -290,6 +300,11 @@ static PyMethodDef connector_methods[] = {
      "A sequence of connectors as one MessagePack array (bytes)."},
     {"from_msgpack_array", from_msgpack_array, METH_O | METH_CLASS,
      "A list of connectors from a MessagePack array."},
+    {"from_json_page", from_json_page, METH_O | METH_CLASS,
+     "A page of a Graph collection ({\"value\": [...], \"@odata.nextLink\": ...}) as "
+     "(list of connectors, next link or None); an error names the item's index."},
+    {"from_msgpack_page", from_msgpack_page, METH_O | METH_CLASS,
+     "A page of a collection, as from_json_page, from MessagePack."},
     {"__reduce__", connector_reduce, METH_NOARGS, NULL},
     {"_repr_html_", repr_html, METH_NOARGS, "An HTML table of the fields, for notebooks."},
     {NULL},

@@ -7,6 +7,7 @@ typedef struct {
     ModState *st;
     PyTypeObject *type;
     PyObject *items;                   /* arrays of connectors: the list being built */
+    PyObject *next_link;               /* pages: the @odata.nextLink, or NULL */
     Connector *c;                      /* the connector being filled */
     PyObject *extra_key;               /* the additional property whose value comes next */
     PyObject *stack[ND_MAX_DEPTH];     /* open containers of additional data (owned) */
@@ -238,6 +239,15 @@ static int item_end(nd_sink *s, size_t index)
     return r;
 }
 
+static int on_next_link(nd_sink *s, const char *p, size_t n, bool ascii)
+{
+    Builder *bd = (Builder *)s;
+    PyObject *link = text_to_str(p, n, ascii);
+    if (!link) return -1;
+    Py_XSETREF(bd->next_link, link);
+    return 0;
+}
+
 static const nd_sink_vt builder_vt = {
     .str = on_str,
     .null = on_null,
@@ -260,6 +270,7 @@ static const nd_sink_vt builder_vt = {
     .v_map_end = close_container,
     .item_begin = item_begin,
     .item_end = item_end,
+    .next_link = on_next_link,
 };
 
 /* The input's bytes: bytes, bytearray, memoryview or any contiguous buffer, or a str's UTF-8.
@@ -306,9 +317,19 @@ static int input_bytes(ModState *st, PyObject *data, ValueFormat fmt, nd_strv *i
     return 0;
 }
 
-/* One connector, or (as_list) a list of them, from JSON or MessagePack input. */
-static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, bool as_list)
+typedef enum { DECODE_ONE, DECODE_ARRAY, DECODE_PAGE } DecodeShape;
+
+typedef int (*reader_fn)(const char *data, size_t n, nd_sink *sink, nd_error *err);
+static const reader_fn readers[2][3] = {
+    {nd_json_read_connector, nd_json_read_connectors, nd_json_read_page},
+    {nd_mp_read_connector, nd_mp_read_connectors, nd_mp_read_page},
+};
+
+/* One connector, a list of them, or a page (a list and its next link) from JSON or MessagePack
+ * input. */
+static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, DecodeShape shape)
 {
+    bool as_list = shape != DECODE_ONE;
     ModState *st = state_of_type(type);
     nd_strv in;
     char *copy;
@@ -319,6 +340,7 @@ static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, boo
     bd.st = st;
     bd.type = type;
     bd.items = NULL;
+    bd.next_link = NULL;
     bd.c = NULL;
     bd.extra_key = NULL;
     bd.depth = 0;
@@ -333,16 +355,20 @@ static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, boo
     nd_error err;
     const char *p = in.ptr;
     size_t n = in.len;
-    int rc =
-        fmt == VALUE_JSON
-            ? (as_list ? nd_json_read_connectors : nd_json_read_connector)(p, n, &bd.base, &err)
-            : (as_list ? nd_mp_read_connectors : nd_mp_read_connector)(p, n, &bd.base, &err);
+    int rc = readers[fmt != VALUE_JSON][shape](p, n, &bd.base, &err);
     PyMem_Free(copy);
     while (bd.depth > 0)
         close_container(&bd.base);
     Py_XDECREF(bd.extra_key);
     PyObject *result = as_list ? bd.items : (PyObject *)bd.c;
     if (as_list) Py_XDECREF(bd.c); /* an item left half-built by an error */
+    if (rc == ND_OK && shape == DECODE_PAGE) {
+        PyObject *page = PyTuple_Pack(2, result, bd.next_link ? bd.next_link : Py_None);
+        Py_DECREF(result);
+        Py_XDECREF(bd.next_link);
+        return page;
+    }
+    Py_XDECREF(bd.next_link);
     if (rc == ND_OK) return result;
     Py_DECREF(result);
     if (rc == ND_ERR_DECODE) return raise_decode(st, err.msg, err.offset);
@@ -352,12 +378,17 @@ static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, boo
 
 PyObject *decode_connector(PyTypeObject *type, PyObject *data, ValueFormat fmt)
 {
-    return decode(type, data, fmt, false);
+    return decode(type, data, fmt, DECODE_ONE);
 }
 
 PyObject *decode_connectors(PyTypeObject *type, PyObject *data, ValueFormat fmt)
 {
-    return decode(type, data, fmt, true);
+    return decode(type, data, fmt, DECODE_ARRAY);
+}
+
+PyObject *decode_page(PyTypeObject *type, PyObject *data, ValueFormat fmt)
+{
+    return decode(type, data, fmt, DECODE_PAGE);
 }
 
 PyObject *connector_from_dict(PyTypeObject *type, PyObject *d)

@@ -122,6 +122,8 @@ PyObject *connector_to_dict(Connector *c);
 /* decode.c */
 PyObject *decode_connector(PyTypeObject *type, PyObject *data, ValueFormat fmt);
 PyObject *decode_connectors(PyTypeObject *type, PyObject *data, ValueFormat fmt);
+/* A page of a collection: (list of connectors, @odata.nextLink or None). */
+PyObject *decode_page(PyTypeObject *type, PyObject *data, ValueFormat fmt);
 PyObject *connector_from_dict(PyTypeObject *type, PyObject *d);
 
 /* connector_type.c */
