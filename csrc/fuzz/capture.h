@@ -18,7 +18,7 @@ typedef struct {
     nd_buf link;     /* a page's @odata.nextLink */
     bool has_link;
     size_t n_items; /* items of an array or page begun */
-    int depth; /* of the additional value being written */
+    int depth;      /* of the additional value being written */
     bool first[ND_MAX_DEPTH + 1];
 } capture;
 
