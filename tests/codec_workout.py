@@ -25,7 +25,10 @@ BAD_JSON = [
     b'{"lastConnectionDateTime":"2026-02-30T00:00:00Z"}',
     b"[{}]",
     b'{"a":"\xff"}',
+    b'{"state":"none","@odata.type":"#microsoft.graph.ndesConnector","@odata.type":"x"}',
+    b'{"x":' + b"9" * 5000 + b"}",
 ]
+BAD_PAGES = [b"{}", b'{"value":[{"id":1}]}', b'{"value":[],"@odata.nextLink":5}', b'{"value":{}}']
 BAD_MSGPACK = [b"\x81\xa1x\xc4\x01z", b"\xdf\xff\xff\xff\xff", b"\x81\xa1x" + b"\x91" * 70]
 BAD_FIELDS = [
     {"state": "x"},
@@ -58,6 +61,14 @@ def cycle() -> None:
     batch = NdesConnector.to_json_array([made, c])
     NdesConnector.from_json_array(batch)
     NdesConnector.from_msgpack_array(NdesConnector.to_msgpack_array([made]))
+    page = b'{"@odata.context":"x","value":[' + BODY + b"," + BODY + b'],"@odata.nextLink":"n"}'
+    NdesConnector.from_json_page(bytearray(page))
+    NdesConnector.from_msgpack_page(b"\x81\xa5value\x91" + c.to_msgpack())
+    for bad in BAD_PAGES:
+        try:
+            NdesConnector.from_json_page(bad)
+        except DecodeError:
+            pass
     for bad in BAD_JSON:
         try:
             NdesConnector.from_json(bad)
