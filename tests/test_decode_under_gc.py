@@ -164,3 +164,42 @@ def test_a_finalizer_that_rewrites_the_input_of_an_array_decode(collect_always, 
         buf = bytearray(data)
         arm(lambda buf=buf: rewrite(buf), after)
         assert load(buf) == items
+
+
+DECODING = [False]
+
+
+def clear_every_connector() -> None:
+    if not DECODING[0]:
+        return  # a connector the decode returned is the caller's to change
+    for obj in gc.get_objects():
+        if type(obj) is NdesConnector:
+            set_every_field(obj)
+            obj.additional_data = None
+
+
+@pytest.mark.parametrize(
+    "decode",
+    [
+        NdesConnector.from_json,
+        lambda b: NdesConnector.from_json_array(b"[" + b + b"," + b + b"]")[1],
+        lambda b: NdesConnector.from_json_page(b'{"value":[' + b + b"]}")[0][0],
+    ],
+    ids=["one", "array", "page"],
+)
+def test_a_finalizer_that_finds_the_connector_being_decoded(collect_always, decode):
+    # gc.get_objects() hands a finalizer every tracked object, a connector still being filled
+    # among them: whatever it sets there, the decode goes on with what it owns.
+    body = BODY[:-1] + b',"more":{"k":[1,2,{"z":null}]},"tags2":["x"]}'
+    want = NdesConnector.from_json(body).to_dict()
+    lists = []
+    for after, shift in itertools.product(range(4), range(2)):
+        lists.append([[] for _ in range(100)])
+        arm(clear_every_connector, after)
+        pad = [] if shift else None
+        DECODING[0] = True
+        got = decode(body)
+        DECODING[0] = False
+        del pad
+        settle()
+        assert got.to_dict() == want

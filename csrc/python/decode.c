@@ -15,6 +15,16 @@ typedef struct {
     int depth;
 } Builder;
 
+/* A connector to fill, hidden from the garbage collector until it is complete: a finalizer run
+ * by one of the decode's allocations could otherwise reach the half-built object through
+ * gc.get_objects() and empty the slots that the sink goes on filling. */
+static Connector *new_connector(PyTypeObject *type)
+{
+    Connector *c = connector_alloc(type);
+    if (c) PyObject_GC_UnTrack(c);
+    return c;
+}
+
 /* A decoded string as a str. Its bytes are made into the object before anything else is
  * allocated: they are valid only until the next call that can run Python code. */
 static PyObject *text_to_str(const char *p, size_t n, bool ascii)
@@ -226,7 +236,7 @@ static int item_begin(nd_sink *s, size_t index)
 {
     (void)index;
     Builder *bd = (Builder *)s;
-    bd->c = connector_alloc(bd->type);
+    bd->c = new_connector(bd->type);
     return bd->c ? 0 : -1;
 }
 
@@ -234,6 +244,7 @@ static int item_end(nd_sink *s, size_t index)
 {
     (void)index;
     Builder *bd = (Builder *)s;
+    PyObject_GC_Track(bd->c);
     int r = PyList_Append(bd->items, (PyObject *)bd->c);
     Py_CLEAR(bd->c);
     return r;
@@ -347,7 +358,7 @@ static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, Dec
     if (as_list)
         bd.items = PyList_New(0);
     else
-        bd.c = connector_alloc(type);
+        bd.c = new_connector(type);
     if (as_list ? !bd.items : !bd.c) {
         PyMem_Free(copy);
         return NULL;
@@ -362,6 +373,7 @@ static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, Dec
     Py_XDECREF(bd.extra_key);
     PyObject *result = as_list ? bd.items : (PyObject *)bd.c;
     if (as_list) Py_XDECREF(bd.c); /* an item left half-built by an error */
+    if (rc == ND_OK && !as_list) PyObject_GC_Track(bd.c);
     if (rc == ND_OK && shape == DECODE_PAGE) {
         PyObject *page = PyTuple_Pack(2, result, bd.next_link ? bd.next_link : Py_None);
         Py_DECREF(result);
