@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import KNOWN, connectors
 
+import ndes
 from ndes import DecodeError, NdesConnector
+from ndes._http import HttpRequest, HttpResponse
 
 TYPE = "#microsoft.graph.ndesConnector"
 
@@ -140,3 +142,26 @@ def test_any_order_of_a_bad_document_fails_as_the_wire_order(c, data):
     for _name, decode in decoders(shuffled):
         with pytest.raises(DecodeError):
             decode()
+
+
+class Answers201:
+    """A backend whose every answer is a 201 with the given body."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def send(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse(201, {"request-id": "r-1"}, self.body)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_created_connector_with_a_5000_digit_integer_is_an_unexpected_response():
+    body = b'{"id":"1","displayName":"d","x":' + b"9" * 5000 + b"}"
+    with ndes.Client("t", backend=Answers201(body)) as client:
+        with pytest.raises(ndes.errors.UnexpectedResponseError) as info:
+            client.create(display_name="d")
+    assert isinstance(info.value.__cause__, DecodeError)
+    assert info.value.__cause__.offset == body.index(b"9999")
+    assert info.value.request_id == "r-1"
