@@ -29,6 +29,8 @@ static Connector *new_connector(PyTypeObject *type)
  * allocated: they are valid only until the next call that can run Python code. */
 static PyObject *text_to_str(const char *p, size_t n, bool ascii)
 {
+    /* One character, as role scope tag "0" mostly is: the interpreter's shared str for it. */
+    if (n == 1 && ascii) return PyUnicode_FromOrdinal((unsigned char)p[0]);
     if (ascii) {
         PyObject *s = PyUnicode_New((Py_ssize_t)n, 127);
         if (s) memcpy(PyUnicode_DATA(s), p, n);
