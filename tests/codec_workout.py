@@ -30,7 +30,10 @@ BAD_JSON = [
     b'{"lastConnectionDateTime":"2026-02-30T00:00:00Z"}',
     b"[{}]",
     b'{"a":"\xff"}',
+    b'{"state":"none","@odata.type":"#microsoft.graph.ndesConnector","@odata.type":"x"}',
+    b'{"x":' + b"9" * 5000 + b"}",
 ]
+BAD_PAGES = [b"{}", b'{"value":[{"id":1}]}', b'{"value":[],"@odata.nextLink":5}', b'{"value":{}}']
 BAD_MSGPACK = [b"\x81\xa1x\xc4\x01z", b"\xdf\xff\xff\xff\xff", b"\x81\xa1x" + b"\x91" * 70]
 BAD_FIELDS = [
     {"state": "x"},
@@ -58,8 +61,8 @@ def cycle() -> None:
     c.to_dict()
     NdesConnector.from_dict(c.to_dict())
     NdesConnector.from_msgpack(c.to_msgpack())
-    d = live(NdesConnector.from_msgpack(c.to_msgpack()))  # strings kept as UTF-8 until read
-    d.display_name  # noqa: B018 - makes the str from the pending text
+    d = live(NdesConnector.from_msgpack(c.to_msgpack()))
+    d.display_name  # noqa: B018 - reads a decoded field
     d.role_scope_tag_ids.append("c")
     d.id = "changed"
     d.to_json()
@@ -76,6 +79,14 @@ def cycle() -> None:
     batch = NdesConnector.to_json_array([made, c])
     NdesConnector.from_json_array(batch)
     NdesConnector.from_msgpack_array(NdesConnector.to_msgpack_array([made]))
+    page = b'{"@odata.context":"x","value":[' + BODY + b"," + BODY + b'],"@odata.nextLink":"n"}'
+    NdesConnector.from_json_page(bytearray(page))
+    NdesConnector.from_msgpack_page(b"\x81\xa5value\x91" + c.to_msgpack())
+    for bad in BAD_PAGES:
+        try:
+            NdesConnector.from_json_page(bad)
+        except DecodeError:
+            pass
     for bad in BAD_JSON:
         try:
             NdesConnector.from_json(bad)

@@ -1,5 +1,5 @@
-"""Decoded strings are kept as UTF-8 and made into str objects on first read: whatever a
-program reads, sets, encodes or compares, in any order, it sees the values that were decoded."""
+"""Decoded fields: whatever a program reads, sets, encodes or compares, in any order, it sees
+the values that were decoded, and nothing ties them to the input's buffer."""
 
 from __future__ import annotations
 

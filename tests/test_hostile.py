@@ -60,6 +60,21 @@ CASES: list[tuple[str, Callable[[], object], type[BaseException] | None]] = [
     ("Infinity", from_json(b'{"x":-Infinity}'), DecodeError),
     ("1e400 (no finite value)", from_json(b'{"x":1e400}'), DecodeError),
     ("a 400-digit integer", from_json(b'{"x":' + b"9" * 400 + b"}"), None),
+    (
+        "a 5,000-digit integer (beyond int's str limit)",
+        from_json(b'{"x":' + b"9" * 5000 + b"}"),
+        DecodeError,
+    ),
+    (
+        "@odata.type of another type after the fields",
+        from_json(b'{"state":"active","@odata.type":"#microsoft.graph.user"}'),
+        DecodeError,
+    ),
+    (
+        "a doubled @odata.type",
+        from_json(b'{"@odata.type":"#microsoft.graph.ndesConnector","@odata.type":"x"}'),
+        DecodeError,
+    ),
     ("a number where a string belongs", from_json(b'{"displayName":5}'), DecodeError),
     ("an object where a date belongs", from_json(b'{"enrolledDateTime":{}}'), DecodeError),
     ("overlong UTF-8 (C0 AF)", from_json(b'{"displayName":"\xc0\xaf"}'), DecodeError),

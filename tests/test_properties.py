@@ -164,8 +164,8 @@ STR_FIELDS = ("id", "display_name", "machine_name", "connector_version", "role_s
     text,
 )
 def test_decoded_strings_read_and_set_in_any_order(c, fmt, steps, new):
-    """Decoded strings wait as UTF-8 until read: reads and sets in any order see and write
-    exactly what an eagerly built connector would."""
+    """Reads and sets of decoded fields in any order see and write exactly what a connector
+    built from the same dict would."""
     back = (
         NdesConnector.from_json(c.to_json())
         if fmt == "json"

@@ -76,13 +76,6 @@ def test_each_answer_gets_its_typed_error(answer: HttpResponse, error: type) -> 
     assert 1 <= len(backend.sent) <= 2
 
 
-@pytest.mark.xfail(
-    reason="from_json raises a plain ValueError for a 5,000-digit integer until the C decoder "
-    "reports it as a DecodeError (issue 9 item 9, another branch); the client already turns a "
-    "DecodeError on a 201 into UnexpectedResponseError",
-    raises=ValueError,
-    strict=False,
-)
 def test_a_201_with_a_5000_digit_integer_is_unexpected_response() -> None:
     client, backend = scripted_client(HttpResponse(201, {}, b'{"x":' + b"9" * 5000 + b"}"))
     with pytest.raises(ndes.UnexpectedResponseError):

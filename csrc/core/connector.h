@@ -101,6 +101,8 @@ typedef struct nd_sink_vt {
     /* Arrays of connectors: each item's fields come between these two. */
     int (*item_begin)(nd_sink *s, size_t index);
     int (*item_end)(nd_sink *s, size_t index);
+    /* Pages of a collection: the @odata.nextLink, when it is a string. */
+    int (*next_link)(nd_sink *s, const char *p, size_t n, bool ascii);
 } nd_sink_vt;
 
 struct nd_sink {
@@ -114,5 +116,11 @@ int nd_mp_read_connector(const char *data, size_t n, nd_sink *sink, nd_error *er
 /* The same for an array of connectors; an error inside an item names its index. */
 int nd_json_read_connectors(const char *data, size_t n, nd_sink *sink, nd_error *err);
 int nd_mp_read_connectors(const char *data, size_t n, nd_sink *sink, nd_error *err);
+
+/* A page of a collection: {"value": [connectors...], "@odata.nextLink": link or null}, members
+ * in any order, other members (@odata.context, @odata.count...) read and dropped. The items
+ * come as in the array readers, the link through next_link. */
+int nd_json_read_page(const char *data, size_t n, nd_sink *sink, nd_error *err);
+int nd_mp_read_page(const char *data, size_t n, nd_sink *sink, nd_error *err);
 
 #endif

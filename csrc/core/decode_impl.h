@@ -239,8 +239,11 @@ static int assemble_object(struct reader *r, nd_sink *sink, nd_error *err)
             if (key.type != ND_T_STR)
                 return decode_fail(err, key.offset, "expected a string key", &key);
             switch (nd_classify_key(key.s, key.n, &f)) {
-            case ND_KEY_FIELD:
             case ND_KEY_ODATA_TYPE:
+                /* f still names the field the direct path tried: it would file the type there */
+                f = ND_F_COUNT;
+                /* fall through */
+            case ND_KEY_FIELD:
                 /* before the value is read: an escaped key shares the reader's scratch */
                 if (seen & (1u << f)) return duplicate_key(err, &key);
                 NEXT(&value);
@@ -284,19 +287,13 @@ static int assemble(struct reader *r, nd_sink *sink, nd_error *err, const char *
     return rc != ND_OK ? rc : reader_finish(r, err);
 }
 
-/* An array of connector objects. */
-static int assemble_array(struct reader *r, nd_sink *sink, nd_error *err, const char *format)
+/* The items of an array of connector objects, whose ND_T_ARRAY token has been read. */
+static int read_items(struct reader *r, nd_sink *sink, nd_error *err)
 {
     nd_token t;
-    NEXT(&t);
-    if (t.type != ND_T_ARRAY) {
-        nd_error_set(err, t.offset, "expected a %s array of connectors at the top level, got %s",
-                     format, nd_tok_name(t.type));
-        return ND_ERR_DECODE;
-    }
     for (size_t i = 0;; i++) {
         NEXT(&t);
-        if (t.type == ND_T_END) break;
+        if (t.type == ND_T_END) return ND_OK;
         int rc;
         if (t.type != ND_T_MAP) {
             nd_error_set(err, t.offset, "expected an object, got %s", nd_tok_name(t.type));
@@ -313,6 +310,76 @@ static int assemble_array(struct reader *r, nd_sink *sink, nd_error *err, const 
             nd_error_set(err, err->offset, "item %zu: %s", i, inner);
         }
         if (rc != ND_OK) return rc;
+    }
+}
+
+/* An array of connector objects. */
+static int assemble_array(struct reader *r, nd_sink *sink, nd_error *err, const char *format)
+{
+    nd_token t;
+    NEXT(&t);
+    if (t.type != ND_T_ARRAY) {
+        nd_error_set(err, t.offset, "expected a %s array of connectors at the top level, got %s",
+                     format, nd_tok_name(t.type));
+        return ND_ERR_DECODE;
+    }
+    int rc = read_items(r, sink, err);
+    return rc != ND_OK ? rc : reader_finish(r, err);
+}
+
+#define ND_NEXT_LINK_KEY "@odata.nextLink"
+
+static bool key_is(const nd_token *key, const char *name, size_t n)
+{
+    return key->n == n && memcmp(key->s, name, n) == 0;
+}
+
+/* A page of a collection, as Graph sends it: {"value":[connectors], "@odata.nextLink":...}, its
+ * members in any order; annotations (@odata.context, @odata.count) and any other member are
+ * read and dropped. */
+static int assemble_page(struct reader *r, nd_sink *sink, nd_error *err, const char *format)
+{
+    nd_token t, key;
+    NEXT(&t);
+    if (t.type != ND_T_MAP) {
+        nd_error_set(err, t.offset, "expected a %s object (a page of a collection), got %s", format,
+                     nd_tok_name(t.type));
+        return ND_ERR_DECODE;
+    }
+    bool has_value = false, has_link = false;
+    for (;;) {
+        NEXT(&key);
+        if (key.type == ND_T_END) break;
+        if (key.type != ND_T_STR)
+            return decode_fail(err, key.offset, "expected a string key", &key);
+        bool is_value = key_is(&key, "value", 5);
+        bool is_link = key_is(&key, ND_NEXT_LINK_KEY, sizeof ND_NEXT_LINK_KEY - 1);
+        /* before the value is read: an escaped key shares the reader's scratch */
+        if ((is_value && has_value) || (is_link && has_link)) return duplicate_key(err, &key);
+        NEXT(&t);
+        int rc;
+        if (is_value) {
+            has_value = true;
+            if (t.type != ND_T_ARRAY)
+                return decode_fail(err, t.offset, "value: expected an array of connectors", &t);
+            rc = read_items(r, sink, err);
+        } else if (is_link) {
+            has_link = true;
+            if (t.type == ND_T_STR) {
+                if (sink->vt->next_link(sink, t.s, t.n, t.ascii) < 0) return ND_ERR_CALLBACK;
+            } else if (t.type != ND_T_NULL) {
+                return decode_fail(err, t.offset, ND_NEXT_LINK_KEY ": expected a string or null",
+                                   &t);
+            }
+            rc = ND_OK;
+        } else {
+            rc = read_value(r, &t, NULL, err);
+        }
+        if (rc != ND_OK) return rc;
+    }
+    if (!has_value) {
+        nd_error_set(err, key.offset, "a page of a collection needs a \"value\" member");
+        return ND_ERR_DECODE;
     }
     return reader_finish(r, err);
 }

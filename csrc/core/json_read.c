@@ -401,7 +401,10 @@ static int reader_finish(struct reader *r, nd_error *err)
     return ND_OK;
 }
 
-static int read_json(const char *data, size_t n, nd_sink *sink, nd_error *err, bool array)
+typedef int (*assembler)(struct reader *r, nd_sink *sink, nd_error *err, const char *format);
+
+static int read_json(const char *data, size_t n, nd_sink *sink, nd_error *err,
+                     assembler assemble_as)
 {
     struct reader r;
     r.p = (const unsigned char *)data;
@@ -409,17 +412,22 @@ static int read_json(const char *data, size_t n, nd_sink *sink, nd_error *err, b
     r.i = 0;
     r.depth = 0;
     nd_buf_init_malloc(&r.scratch);
-    int rc = array ? assemble_array(&r, sink, err, "JSON") : assemble(&r, sink, err, "JSON");
+    int rc = assemble_as(&r, sink, err, "JSON");
     nd_buf_free_malloc(&r.scratch);
     return rc;
 }
 
 int nd_json_read_connector(const char *data, size_t n, nd_sink *sink, nd_error *err)
 {
-    return read_json(data, n, sink, err, false);
+    return read_json(data, n, sink, err, assemble);
 }
 
 int nd_json_read_connectors(const char *data, size_t n, nd_sink *sink, nd_error *err)
 {
-    return read_json(data, n, sink, err, true);
+    return read_json(data, n, sink, err, assemble_array);
+}
+
+int nd_json_read_page(const char *data, size_t n, nd_sink *sink, nd_error *err)
+{
+    return read_json(data, n, sink, err, assemble_page);
 }

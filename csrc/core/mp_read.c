@@ -256,23 +256,29 @@ static int reader_finish(struct reader *r, nd_error *err)
     return ND_OK;
 }
 
-static int read_mp(const char *data, size_t n, nd_sink *sink, nd_error *err, bool array)
+typedef int (*assembler)(struct reader *r, nd_sink *sink, nd_error *err, const char *format);
+
+static int read_mp(const char *data, size_t n, nd_sink *sink, nd_error *err, assembler assemble_as)
 {
     struct reader r;
     r.p = (const unsigned char *)data;
     r.n = n;
     r.i = 0;
     r.depth = 0;
-    return array ? assemble_array(&r, sink, err, "MessagePack")
-                 : assemble(&r, sink, err, "MessagePack");
+    return assemble_as(&r, sink, err, "MessagePack");
 }
 
 int nd_mp_read_connector(const char *data, size_t n, nd_sink *sink, nd_error *err)
 {
-    return read_mp(data, n, sink, err, false);
+    return read_mp(data, n, sink, err, assemble);
 }
 
 int nd_mp_read_connectors(const char *data, size_t n, nd_sink *sink, nd_error *err)
 {
-    return read_mp(data, n, sink, err, true);
+    return read_mp(data, n, sink, err, assemble_array);
+}
+
+int nd_mp_read_page(const char *data, size_t n, nd_sink *sink, nd_error *err)
+{
+    return read_mp(data, n, sink, err, assemble_page);
 }

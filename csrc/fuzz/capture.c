@@ -64,6 +64,8 @@ static int on_extra(nd_sink *s, const char *p, size_t n, bool ascii)
 {
     (void)ascii;
     C->n_extra++;
+    if (nd_buf_append(&C->extra_at, (const char *)&C->extra.len, sizeof C->extra.len) < 0)
+        return -1;
     return put(&C->extra, ",", 1) | nd_json_write_str(&C->extra, p, n) | put(&C->extra, ":", 1);
 }
 static int v_null(nd_sink *s)
@@ -138,6 +140,19 @@ static int item(nd_sink *s, size_t i)
     (void)i;
     return 0;
 }
+static int item_begin(nd_sink *s, size_t i)
+{
+    (void)i;
+    C->n_items++;
+    return 0;
+}
+static int next_link(nd_sink *s, const char *p, size_t n, bool ascii)
+{
+    (void)ascii;
+    C->has_link = true;
+    C->link.len = 0;
+    return put(&C->link, p, n);
+}
 #undef C
 
 static const nd_sink_vt capture_vt = {
@@ -160,8 +175,9 @@ static const nd_sink_vt capture_vt = {
     .v_map_begin = v_map_begin,
     .v_map_key = v_map_key,
     .v_map_end = v_map_end,
-    .item_begin = item,
+    .item_begin = item_begin,
     .item_end = item,
+    .next_link = next_link,
 };
 
 void capture_init(capture *c)
@@ -172,6 +188,8 @@ void capture_init(capture *c)
         nd_buf_init_malloc(&c->text[f]);
     nd_buf_init_malloc(&c->tags);
     nd_buf_init_malloc(&c->extra);
+    nd_buf_init_malloc(&c->extra_at);
+    nd_buf_init_malloc(&c->link);
 }
 
 void capture_free(capture *c)
@@ -180,6 +198,8 @@ void capture_free(capture *c)
         nd_buf_free_malloc(&c->text[f]);
     nd_buf_free_malloc(&c->tags);
     nd_buf_free_malloc(&c->extra);
+    nd_buf_free_malloc(&c->extra_at);
+    nd_buf_free_malloc(&c->link);
 }
 
 size_t capture_tag_count(const capture *c)
@@ -242,6 +262,35 @@ bool capture_equal(const capture *a, const capture *b, bool extra)
     }
     if (a->n_tags != b->n_tags || !same_buf(&a->tags, &b->tags)) return false;
     return !extra || (a->n_extra == b->n_extra && same_buf(&a->extra, &b->extra));
+}
+
+/* Pair i of the additional data: its `,"key":value` text. */
+static nd_strv extra_pair(const capture *c, size_t i)
+{
+    size_t start, end = c->extra.len;
+    memcpy(&start, c->extra_at.data + i * sizeof start, sizeof start);
+    if (i + 1 < c->n_extra) memcpy(&end, c->extra_at.data + (i + 1) * sizeof end, sizeof end);
+    return (nd_strv){c->extra.data + start, end - start};
+}
+
+bool capture_equal_any_order(const capture *a, const capture *b)
+{
+    if (!capture_equal(a, b, false) || a->n_extra != b->n_extra || a->extra.len != b->extra.len)
+        return false;
+    if (a->has_link != b->has_link || a->n_items != b->n_items) return false;
+    if (a->has_link && !same_buf(&a->link, &b->link)) return false;
+    /* Keys are unique within an object: each pair of a is in b once. Quadratic, but fuzz
+     * inputs hold few pairs. */
+    for (size_t i = 0; i < a->n_extra; i++) {
+        nd_strv x = extra_pair(a, i);
+        bool found = false;
+        for (size_t j = 0; j < b->n_extra && !found; j++) {
+            nd_strv y = extra_pair(b, j);
+            found = x.len == y.len && memcmp(x.ptr, y.ptr, x.len) == 0;
+        }
+        if (!found) return false;
+    }
+    return true;
 }
 
 bool decode_result_ok(int rc, const nd_error *err, size_t size)

@@ -14,7 +14,11 @@ typedef struct {
     size_t n_tags;
     nd_buf extra; /* `,"key":value` pairs, as JSON */
     size_t n_extra;
-    int depth; /* of the additional value being written */
+    nd_buf extra_at; /* where each pair starts in extra (size_t each) */
+    nd_buf link;     /* a page's @odata.nextLink */
+    bool has_link;
+    size_t n_items; /* items of an array or page begun */
+    int depth;      /* of the additional value being written */
     bool first[ND_MAX_DEPTH + 1];
 } capture;
 
@@ -28,6 +32,9 @@ size_t capture_tag_count(const capture *c);
 
 /* True when both hold the same known fields (and the same additional data when `extra`). */
 bool capture_equal(const capture *a, const capture *b, bool extra);
+
+/* The same, additional data compared as a set of pairs (whatever order they came in). */
+bool capture_equal_any_order(const capture *a, const capture *b);
 
 /* What `a` holds, written as JSON (json) or MessagePack and read back, compares equal. */
 bool capture_reencodes(capture *a, bool json);

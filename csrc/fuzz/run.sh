@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for SECONDS (default 600), as many at once as there are cores, then
-# merges what they found into tests/corpus/<target> and prints each run's final figures.
-# Crashes are saved as tests/corpus/crashes/<target>-crash-<sha1>.
+# Runs every fuzz target (or those named after SECONDS) for SECONDS (default 600), as many at
+# once as there are cores, then merges what they found into tests/corpus/<target> and prints
+# each run's final figures. Crashes are saved as tests/corpus/crashes/<target>-crash-<sha1>.
+# Usage: run.sh [SECONDS [TARGET...]]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-600}
 build=build/fuzz
-targets=(json json_array msgpack datetime roundtrip)
+targets=(json json_array msgpack datetime roundtrip order)
+if [ $# -gt 1 ]; then targets=("${@:2}"); fi
 mkdir -p build/fuzz-logs tests/corpus/crashes
 run() {
   local t=$1 work=build/fuzz-work/$1

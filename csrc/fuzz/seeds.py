@@ -1,5 +1,5 @@
 """Writes the seed inputs of each fuzz target into tests/corpus/<target>/ (run once; the
-fuzzers add what they find)."""
+fuzzers add what they find). `seeds.py TARGET...` writes those targets' seeds only."""
 
 from __future__ import annotations
 
@@ -40,7 +40,31 @@ def write(target: str, data: bytes) -> None:
     (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
 
 
+# Documents whose members come in orders other than the writer's (Kiota writes id first).
+ORDER_JSON = [
+    GRAPH_201,
+    b'{"id":"1","@odata.type":"#microsoft.graph.ndesConnector","state":"active"}',
+    b'{"state":"active","machineName":"m","@odata.type":"#microsoft.graph.ndesConnector",'
+    b'"x":{"y":[1,2]},"roleScopeTagIds":["a"],"displayName":"d"}',
+    b'{"z":1,"@odata.context":"c","enrolledDateTime":"2025-01-02T03:04:05Z","id":null,"a":[]}',
+    b'{ "connectorVersion" : "6.2" , "lastConnectionDateTime" : "2016-12-31T23:58:46-08:00" }',
+]
+
+
+def order_seeds() -> None:
+    """Byte 0: format (0 JSON, 1 MessagePack); bytes 1-4: the order's seed; then the document."""
+    for k, doc in enumerate(ORDER_JSON):
+        seed = bytes([k * 37 % 256, 1, 2, 3])
+        write("order", b"\x00" + seed + doc)
+        write("order", b"\x01" + seed + msgpack.packb(json.loads(doc)))
+
+
 def main() -> None:
+    if len(sys.argv) > 1:
+        for target in sys.argv[1:]:
+            {"order": order_seeds}[target]()
+        return
+    order_seeds()
     for doc in JSON:
         write("json", doc)
         write("json_array", b"[" + doc + b"," + doc + b"]")

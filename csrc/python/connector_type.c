@@ -37,7 +37,6 @@ static void connector_dealloc(Connector *c)
     PyTypeObject *type = Py_TYPE(c);
     PyObject_GC_UnTrack(c);
     connector_clear(c);
-    PyMem_Free(c->text);
     type->tp_free(c);
     Py_DECREF(type);
 }
@@ -194,7 +193,6 @@ static PyObject *connector_richcompare(PyObject *a, PyObject *b, int op)
 {
     if ((op != Py_EQ && op != Py_NE) || Py_TYPE(b) != Py_TYPE(a)) Py_RETURN_NOTIMPLEMENTED;
     Connector *x = (Connector *)a, *y = (Connector *)b;
-    if (pending_make_all(x) < 0 || pending_make_all(y) < 0) return NULL;
     int eq = same_datetime(&x->last_connection, &y->last_connection) &&
              same_datetime(&x->enrolled, &y->enrolled);
     for (int f = 0; eq == 1 && f < ND_F_COUNT; f++)
@@ -257,6 +255,16 @@ static PyObject *from_msgpack_array(PyObject *cls, PyObject *data)
     return decode_connectors((PyTypeObject *)cls, data, VALUE_MSGPACK);
 }
 
+static PyObject *from_json_page(PyObject *cls, PyObject *data)
+{
+    return decode_page((PyTypeObject *)cls, data, VALUE_JSON);
+}
+
+static PyObject *from_msgpack_page(PyObject *cls, PyObject *data)
+{
+    return decode_page((PyTypeObject *)cls, data, VALUE_MSGPACK);
+}
+
 static PyObject *from_dict(PyObject *cls, PyObject *d)
 {
     return connector_from_dict((PyTypeObject *)cls, d);
@@ -313,6 +321,11 @@ static PyMethodDef connector_methods[] = {
      "A sequence of connectors as one MessagePack array (bytes)."},
     {"from_msgpack_array", from_msgpack_array, METH_O | METH_CLASS,
      "A list of connectors from a MessagePack array."},
+    {"from_json_page", from_json_page, METH_O | METH_CLASS,
+     "A page of a Graph collection ({\"value\": [...], \"@odata.nextLink\": ...}) as "
+     "(list of connectors, next link or None); an error names the item's index."},
+    {"from_msgpack_page", from_msgpack_page, METH_O | METH_CLASS,
+     "A page of a collection, as from_json_page, from MessagePack."},
     {"__reduce__", connector_reduce, METH_NOARGS, NULL},
     {"_repr_html_", repr_html, METH_NOARGS, "An HTML table of the fields, for notebooks."},
     {NULL},

@@ -7,44 +7,45 @@ typedef struct {
     ModState *st;
     PyTypeObject *type;
     PyObject *items;                   /* arrays of connectors: the list being built */
+    PyObject *next_link;               /* pages: the @odata.nextLink, or NULL */
     Connector *c;                      /* the connector being filled */
-    TextBuilder text;                  /* the text of its str fields, until it is complete */
     PyObject *extra_key;               /* the additional property whose value comes next */
     PyObject *stack[ND_MAX_DEPTH];     /* open containers of additional data (owned) */
     PyObject *stack_key[ND_MAX_DEPTH]; /* per open dict: the key whose value comes next */
     int depth;
 } Builder;
 
-/* The text buffer starts on the decoder's stack and moves to the heap (owner set) to grow. */
-static int text_grow(nd_buf *b, size_t extra)
+/* A connector to fill, hidden from the garbage collector until it is complete: a finalizer run
+ * by one of the decode's allocations could otherwise reach the half-built object through
+ * gc.get_objects() and empty the slots that the sink goes on filling. */
+static Connector *new_connector(PyTypeObject *type)
 {
-    size_t want = b->len + extra, cap = b->cap * 2 > want ? b->cap * 2 : want;
-    char *p = b->owner ? PyMem_Realloc(b->data, cap) : PyMem_Malloc(cap);
-    if (!p) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    if (!b->owner) memcpy(p, b->data, b->len);
-    b->data = b->owner = p;
-    b->cap = cap;
-    return 0;
+    Connector *c = connector_alloc(type);
+    if (c) PyObject_GC_UnTrack(c);
+    return c;
 }
 
-/* A str field's value or a tag goes into the text; one too large for it is made at once. */
+/* A decoded string as a str. Its bytes are made into the object before anything else is
+ * allocated: they are valid only until the next call that can run Python code. */
+static PyObject *text_to_str(const char *p, size_t n, bool ascii)
+{
+    /* One character, as role scope tag "0" mostly is: the interpreter's shared str for it. */
+    if (n == 1 && ascii) return PyUnicode_FromOrdinal((unsigned char)p[0]);
+    if (ascii) {
+        PyObject *s = PyUnicode_New((Py_ssize_t)n, 127);
+        if (s) memcpy(PyUnicode_DATA(s), p, n);
+        return s;
+    }
+    return PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
+}
+
+/* A str field's value, or an item of the tag list opened by on_list_begin. */
 static int on_str(nd_sink *s, nd_field f, const char *p, size_t n, bool ascii)
 {
-    Builder *bd = (Builder *)s;
-    Connector *c = bd->c;
-    bool item = f == ND_F_ROLE_SCOPE_TAG_IDS;
-    if (!item || block_pending(&bd->text.head, f)) {
-        int r = item ? text_add_item(&bd->text, f, p, n, ascii)
-                     : text_add_str(&bd->text, f, p, n, ascii);
-        if (r <= 0) return r;
-        if (item && text_settle(&bd->text, c, f) < 0) return -1;
-    }
+    Connector *c = ((Builder *)s)->c;
     PyObject *v = text_to_str(p, n, ascii);
     if (!v) return -1;
-    if (item) {
+    if (f == ND_F_ROLE_SCOPE_TAG_IDS) {
         int r = PyList_Append(c->role_scope_tag_ids, v);
         Py_DECREF(v);
         return r;
@@ -60,7 +61,6 @@ static int on_null(nd_sink *s, nd_field f)
         dt_slot(bd->c, f)->present = 0;
     else
         Py_CLEAR(*obj_slot(bd->c, f));
-    text_forget(&bd->text, f);
     return 0;
 }
 
@@ -84,9 +84,9 @@ static int on_state(nd_sink *s, nd_state st, const char *raw, size_t n, bool asc
 static int on_list_begin(nd_sink *s, nd_field f, size_t hint)
 {
     (void)hint;
-    Builder *bd = (Builder *)s;
-    Py_CLEAR(*obj_slot(bd->c, f));
-    text_begin_list(&bd->text, f);
+    PyObject *list = PyList_New(0);
+    if (!list) return -1;
+    Py_XSETREF(*obj_slot(((Builder *)s)->c, f), list);
     return 0;
 }
 
@@ -175,6 +175,11 @@ static int number_text(Builder *bd, const char *p, size_t n, bool is_float)
             v = PyFloat_FromDouble(d);
     } else {
         v = PyLong_FromString(text, NULL, 10);
+        /* Beyond sys.get_int_max_str_digits(): a property of the input, not a usage error. */
+        if (!v && PyErr_ExceptionMatches(PyExc_ValueError)) {
+            PyErr_Clear();
+            r = ND_SINK_OUT_OF_RANGE;
+        }
     }
     if (text != small) PyMem_Free(text);
     return r ? r : place(bd, v);
@@ -233,9 +238,7 @@ static int item_begin(nd_sink *s, size_t index)
 {
     (void)index;
     Builder *bd = (Builder *)s;
-    bd->c = connector_alloc(bd->type);
-    bd->text.buf.len = 0;
-    bd->text.head.pending = 0;
+    bd->c = new_connector(bd->type);
     return bd->c ? 0 : -1;
 }
 
@@ -243,10 +246,19 @@ static int item_end(nd_sink *s, size_t index)
 {
     (void)index;
     Builder *bd = (Builder *)s;
-    if (text_attach(&bd->text, bd->c) < 0) return -1;
+    PyObject_GC_Track(bd->c);
     int r = PyList_Append(bd->items, (PyObject *)bd->c);
     Py_CLEAR(bd->c);
     return r;
+}
+
+static int on_next_link(nd_sink *s, const char *p, size_t n, bool ascii)
+{
+    Builder *bd = (Builder *)s;
+    PyObject *link = text_to_str(p, n, ascii);
+    if (!link) return -1;
+    Py_XSETREF(bd->next_link, link);
+    return 0;
 }
 
 static const nd_sink_vt builder_vt = {
@@ -271,11 +283,21 @@ static const nd_sink_vt builder_vt = {
     .v_map_end = close_container,
     .item_begin = item_begin,
     .item_end = item_end,
+    .next_link = on_next_link,
 };
 
-/* The input's bytes: bytes, bytearray, memoryview or any contiguous buffer, or a str's UTF-8. */
-static int input_bytes(ModState *st, PyObject *data, Py_buffer *view, ValueFormat fmt)
+/* The input's bytes: bytes, bytearray, memoryview or any contiguous buffer, or a str's UTF-8.
+ * Bytes and str cannot change; any other buffer can (a bytearray, a memoryview of one, an
+ * mmap), also while it is read, by a finalizer that an allocation of the decode runs: so it is
+ * read from a private copy, *copy, which the caller frees. */
+static int input_bytes(ModState *st, PyObject *data, ValueFormat fmt, nd_strv *in, char **copy)
 {
+    *copy = NULL;
+    if (PyBytes_Check(data)) {
+        in->ptr = PyBytes_AS_STRING(data);
+        in->len = (size_t)PyBytes_GET_SIZE(data);
+        return 0;
+    }
     if (PyUnicode_Check(data)) {
         if (fmt != VALUE_JSON) {
             PyErr_SetString(PyExc_TypeError, "MessagePack input must be bytes-like, not str");
@@ -288,57 +310,79 @@ static int input_bytes(ModState *st, PyObject *data, Py_buffer *view, ValueForma
             raise_decode(st, "input str is not valid UTF-8 (lone surrogate)", 0);
             return -1;
         }
-        return PyBuffer_FillInfo(view, data, (void *)p, n, 1, PyBUF_SIMPLE);
+        *in = (nd_strv){p, (size_t)n};
+        return 0;
     }
-    if (PyObject_GetBuffer(data, view, PyBUF_SIMPLE) < 0) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
         PyErr_Format(PyExc_TypeError, "expected bytes, bytearray, memoryview or str, got %s",
                      Py_TYPE(data)->tp_name);
+        return -1;
+    }
+    *copy = PyMem_Malloc(view.len ? (size_t)view.len : 1);
+    if (*copy) memcpy(*copy, view.buf, (size_t)view.len);
+    *in = (nd_strv){*copy, (size_t)view.len};
+    PyBuffer_Release(&view);
+    if (!*copy) {
+        PyErr_NoMemory();
         return -1;
     }
     return 0;
 }
 
-/* One connector, or (as_list) a list of them, from JSON or MessagePack input. */
-static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, bool as_list)
+typedef enum { DECODE_ONE, DECODE_ARRAY, DECODE_PAGE } DecodeShape;
+
+typedef int (*reader_fn)(const char *data, size_t n, nd_sink *sink, nd_error *err);
+static const reader_fn readers[2][3] = {
+    {nd_json_read_connector, nd_json_read_connectors, nd_json_read_page},
+    {nd_mp_read_connector, nd_mp_read_connectors, nd_mp_read_page},
+};
+
+/* One connector, a list of them, or a page (a list and its next link) from JSON or MessagePack
+ * input. */
+static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, DecodeShape shape)
 {
+    bool as_list = shape != DECODE_ONE;
     ModState *st = state_of_type(type);
-    Py_buffer view;
-    if (input_bytes(st, data, &view, fmt) < 0) return NULL;
+    nd_strv in;
+    char *copy;
+    if (input_bytes(st, data, fmt, &in, &copy) < 0) return NULL;
     /* Field by field: an initializer would also zero the 1 KiB of container stack. */
     Builder bd;
     bd.base.vt = &builder_vt;
     bd.st = st;
     bd.type = type;
     bd.items = NULL;
+    bd.next_link = NULL;
     bd.c = NULL;
     bd.extra_key = NULL;
     bd.depth = 0;
-    char text[512];
-    bd.text.buf = (nd_buf){text, 0, sizeof text, text_grow, NULL};
-    bd.text.head.pending = 0;
     if (as_list)
         bd.items = PyList_New(0);
     else
-        bd.c = connector_alloc(type);
+        bd.c = new_connector(type);
     if (as_list ? !bd.items : !bd.c) {
-        PyBuffer_Release(&view);
+        PyMem_Free(copy);
         return NULL;
     }
     nd_error err;
-    const char *p = view.buf;
-    size_t n = (size_t)view.len;
-    int rc =
-        fmt == VALUE_JSON
-            ? (as_list ? nd_json_read_connectors : nd_json_read_connector)(p, n, &bd.base, &err)
-            : (as_list ? nd_mp_read_connectors : nd_mp_read_connector)(p, n, &bd.base, &err);
-    PyBuffer_Release(&view);
-    if (rc == ND_OK && !as_list && text_attach(&bd.text, bd.c) < 0) rc = ND_ERR_CALLBACK;
-    if (bd.text.buf.owner) PyMem_Free(bd.text.buf.owner);
+    const char *p = in.ptr;
+    size_t n = in.len;
+    int rc = readers[fmt != VALUE_JSON][shape](p, n, &bd.base, &err);
+    PyMem_Free(copy);
     while (bd.depth > 0)
         close_container(&bd.base);
     Py_XDECREF(bd.extra_key);
     PyObject *result = as_list ? bd.items : (PyObject *)bd.c;
     if (as_list) Py_XDECREF(bd.c); /* an item left half-built by an error */
+    if (rc == ND_OK && !as_list) PyObject_GC_Track(bd.c);
+    if (rc == ND_OK && shape == DECODE_PAGE) {
+        PyObject *page = PyTuple_Pack(2, result, bd.next_link ? bd.next_link : Py_None);
+        Py_DECREF(result);
+        Py_XDECREF(bd.next_link);
+        return page;
+    }
+    Py_XDECREF(bd.next_link);
     if (rc == ND_OK) return result;
     Py_DECREF(result);
     if (rc == ND_ERR_DECODE) return raise_decode(st, err.msg, err.offset);
@@ -348,12 +392,17 @@ static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, boo
 
 PyObject *decode_connector(PyTypeObject *type, PyObject *data, ValueFormat fmt)
 {
-    return decode(type, data, fmt, false);
+    return decode(type, data, fmt, DECODE_ONE);
 }
 
 PyObject *decode_connectors(PyTypeObject *type, PyObject *data, ValueFormat fmt)
 {
-    return decode(type, data, fmt, true);
+    return decode(type, data, fmt, DECODE_ARRAY);
+}
+
+PyObject *decode_page(PyTypeObject *type, PyObject *data, ValueFormat fmt)
+{
+    return decode(type, data, fmt, DECODE_PAGE);
 }
 
 /* One entry of from_dict()'s dict, key and value held by the caller. */

@@ -81,10 +81,6 @@ static int write_extras(void *ctx, nd_buf *b)
 /* A view of one str field; its UTF-8 was checked when it was set. */
 static int str_view(ModState *st, Connector *c, nd_field f, nd_strv *out)
 {
-    if (is_pending(c, f)) {
-        *out = pending_str(c, f);
-        return 0;
-    }
     PyObject *s = *obj_slot(c, f);
     if (!s) {
         out->ptr = NULL;
@@ -110,18 +106,10 @@ static int write_connector(ModState *st, Connector *c, ValueFormat fmt, nd_buf *
         return -1;
     v.last_connection = c->last_connection;
     v.enrolled = c->enrolled;
-    v.has_role_tags = c->role_scope_tag_ids != NULL || is_pending(c, ND_F_ROLE_SCOPE_TAG_IDS);
+    v.has_role_tags = c->role_scope_tag_ids != NULL;
     v.n_role_tags = 0;
     int rc = -1;
-    if (is_pending(c, ND_F_ROLE_SCOPE_TAG_IDS)) {
-        size_t n = pending_count(c, ND_F_ROLE_SCOPE_TAG_IDS);
-        if (n > STACK_TAGS && !(tags = PyMem_Malloc(sizeof *tags * n))) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        pending_tags(c, tags);
-        v.n_role_tags = n;
-    } else if (v.has_role_tags) {
+    if (v.has_role_tags) {
         /* The list may have been changed in place since it was set: check its items again. */
         PyObject *list = c->role_scope_tag_ids;
         Py_ssize_t n = PyList_GET_SIZE(list);
@@ -268,7 +256,6 @@ static int copy_extra(void *ctx, PyObject *key, const char *k, size_t n, PyObjec
 PyObject *connector_to_dict(Connector *c)
 {
     ModState *st = state_of((PyObject *)c);
-    if (pending_make_all(c) < 0) return NULL;
     PyObject *d = Py_BuildValue("{ss}", ND_ODATA_TYPE_KEY, ND_ODATA_TYPE);
     if (!d) return NULL;
     for (int i = 0; i < ND_F_COUNT; i++) {

@@ -103,8 +103,6 @@ int set_field(ModState *st, Connector *c, nd_field f, PyObject *v, SetMode mode)
         }
         if (!value) return -1;
     }
-    /* Pending text first: freeing the old value may run a finalizer that reads the field. */
-    pending_drop(c, f);
     Py_XSETREF(*obj_slot(c, f), value);
     return 0;
 }
@@ -115,7 +113,6 @@ PyObject *get_field(ModState *st, Connector *c, nd_field f)
         const nd_datetime *dt = dt_slot(c, f);
         return dt->present ? datetime_to_py(st, dt) : Py_NewRef(Py_None);
     }
-    if (is_pending(c, f) && pending_make(c, f) < 0) return NULL;
     PyObject *v = *obj_slot(c, f);
     return Py_NewRef(v ? v : Py_None);
 }

@@ -22,24 +22,12 @@ typedef struct {
     int tz_seen_offset;
 } ModState;
 
-/* Decoded text not yet made into objects (pending.c): a bit per field still pending, and its
- * span of the text that follows. */
-typedef struct {
-    uint32_t off, len;
-} Span;
-typedef struct {
-    uint16_t pending, ascii;
-    Span span[ND_F_COUNT];
-    char text[];
-} TextBlock;
-
 typedef struct {
     PyObject_HEAD PyObject *id, *display_name, *machine_name, *connector_version; /* str or NULL */
     PyObject *state;              /* a NdesConnectorState member, a str the server sent, or NULL */
     PyObject *role_scope_tag_ids; /* list or NULL */
     PyObject *additional_data;    /* dict or NULL (reads as an empty dict) */
     nd_datetime last_connection, enrolled;
-    TextBlock *text; /* owned, or NULL when no field is pending */
 } Connector;
 
 int load_states_slow(ModState *st);
@@ -82,40 +70,6 @@ static inline nd_datetime *dt_slot(Connector *c, nd_field f)
 {
     return f == ND_F_LAST_CONNECTION ? &c->last_connection : &c->enrolled;
 }
-
-/* pending.c: decoded strings kept as UTF-8 until first read. */
-PyObject *text_to_str(const char *p, size_t n, bool ascii);
-static inline bool block_pending(const TextBlock *t, nd_field f)
-{
-    return (t->pending >> f) & 1;
-}
-static inline bool is_pending(const Connector *c, nd_field f)
-{
-    return c->text && block_pending(c->text, f);
-}
-int pending_make(Connector *c, nd_field f); /* makes the field's object: 0 or -1 */
-int pending_make_all(Connector *c);
-void pending_drop(Connector *c, nd_field f); /* the field was set otherwise */
-nd_strv pending_str(const Connector *c, nd_field f);
-size_t pending_count(const Connector *c, nd_field f); /* items of the pending tag list */
-void pending_tags(const Connector *c, nd_strv *out);  /* fills pending_count() views */
-
-/* A connector's text while it is decoded, in the decoder's buffer. */
-typedef struct {
-    nd_buf buf;
-    TextBlock head; /* only its pending, ascii and span are used */
-} TextBuilder;
-/* Each 0; 1 when the text would outgrow a Span (the caller makes the object at once instead);
- * -1 when out of memory. */
-int text_add_str(TextBuilder *tb, nd_field f, const char *p, size_t n, bool ascii);
-void text_begin_list(TextBuilder *tb, nd_field f);
-int text_add_item(TextBuilder *tb, nd_field f, const char *p, size_t n, bool ascii);
-static inline void text_forget(TextBuilder *tb, nd_field f) /* f is set otherwise */
-{
-    tb->head.pending &= (uint16_t) ~(1u << f);
-}
-int text_settle(TextBuilder *tb, Connector *c, nd_field f); /* makes f's object now */
-int text_attach(TextBuilder *tb, Connector *c); /* gives c its block of the text: 0 or -1 */
 
 /* errors.c */
 PyObject *raise_validation(ModState *st, const char *field, const char *fmt, ...);
@@ -179,6 +133,8 @@ PyObject *connector_to_dict(Connector *c);
 /* decode.c */
 PyObject *decode_connector(PyTypeObject *type, PyObject *data, ValueFormat fmt);
 PyObject *decode_connectors(PyTypeObject *type, PyObject *data, ValueFormat fmt);
+/* A page of a collection: (list of connectors, @odata.nextLink or None). */
+PyObject *decode_page(PyTypeObject *type, PyObject *data, ValueFormat fmt);
 PyObject *connector_from_dict(PyTypeObject *type, PyObject *d);
 
 /* connector_type.c */

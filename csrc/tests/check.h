@@ -36,6 +36,8 @@ void test_mp_write(void);
 void test_json_read(void);
 void test_mp_read(void);
 void test_arrays(void);
+void test_member_order(void);
+void test_pages(void);
 void test_excerpt(void);
 
 #endif

@@ -11,6 +11,8 @@ int main(void)
     test_json_read();
     test_mp_read();
     test_arrays();
+    test_member_order();
+    test_pages();
     test_excerpt();
     printf("%d passed, %d failed\n", check_passed, check_failed);
     return check_failed ? 1 : 0;

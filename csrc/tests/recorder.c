@@ -123,6 +123,12 @@ static int item_end(nd_sink *s, size_t i)
     return out((recorder *)s, " </%zu>", i);
 }
 
+static int next_link(nd_sink *s, const char *p, size_t n, bool ascii)
+{
+    (void)ascii;
+    return out((recorder *)s, " next=\"%.*s\"", (int)n, p);
+}
+
 static const nd_sink_vt recorder_vt = {
     .str = on_str,
     .null = on_null,
@@ -145,6 +151,7 @@ static const nd_sink_vt recorder_vt = {
     .v_map_end = v_map_end,
     .item_begin = item_begin,
     .item_end = item_end,
+    .next_link = next_link,
 };
 
 void recorder_init(recorder *r)
@@ -189,4 +196,18 @@ const char *record_mp_array(recorder *r, const char *data, size_t n)
     nd_error err;
     recorder_init(r);
     return finish(r, nd_mp_read_connectors(data, n, &r->base, &err), &err);
+}
+
+const char *record_json_page(recorder *r, const char *data, size_t n)
+{
+    nd_error err;
+    recorder_init(r);
+    return finish(r, nd_json_read_page(data, n, &r->base, &err), &err);
+}
+
+const char *record_mp_page(recorder *r, const char *data, size_t n)
+{
+    nd_error err;
+    recorder_init(r);
+    return finish(r, nd_mp_read_page(data, n, &r->base, &err), &err);
 }

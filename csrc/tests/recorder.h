@@ -18,5 +18,7 @@ const char *record_json(recorder *r, const char *data, size_t n);
 const char *record_mp(recorder *r, const char *data, size_t n);
 const char *record_json_array(recorder *r, const char *data, size_t n);
 const char *record_mp_array(recorder *r, const char *data, size_t n);
+const char *record_json_page(recorder *r, const char *data, size_t n);
+const char *record_mp_page(recorder *r, const char *data, size_t n);
 
 #endif
