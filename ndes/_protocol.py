@@ -4,16 +4,15 @@ Shared by every client loop; tested without a network."""
 
 from __future__ import annotations
 
-import ipaddress
-import random
 import time
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote, urljoin, urlsplit
 
 from . import errors
 from ._http import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    import random
 
 COLLECTION = "/deviceManagement/ndesConnectors"
 EXCERPT_CHARS = 200
@@ -22,10 +21,17 @@ EXCERPT_CHARS = 200
 def is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
+    import ipaddress  # here: only a plain-HTTP URL asks
+
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def url_host(host: str) -> str:
+    """A host as a URL writes it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def check_url(url: str) -> None:
@@ -82,6 +88,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     value = value.strip()
     if value.isdigit():
         return float(value)
+    from email.utils import parsedate_to_datetime  # the rarer form: an HTTP-date
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -97,8 +105,7 @@ def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
     return rng.uniform(0, min(cap, base * 2 ** (attempt - 1)))
 
 
-@dataclass(frozen=True)
-class Redirect:
+class Redirect(NamedTuple):
     request: HttpRequest
 
 
