@@ -217,6 +217,7 @@ def _create_rows(
             base_url=base_url,
             timeout=args.timeout,
             max_retries=args.max_retries,
+            max_retry_after=args.max_retry_after,
             write_limit=args.write_limit,
         ) as client:
             result = client._run(

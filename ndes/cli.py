@@ -125,6 +125,12 @@ def _command(commands: Any, name: str, help_text: str, description: str) -> Any:
     command.add_argument("--proxy", help="http://[user:password@]host:port")
     command.add_argument("--timeout", type=seconds, default=30.0, help="seconds per attempt")
     command.add_argument("--max-retries", type=count(0), default=3, help="for 429, 503, not-sent")
+    command.add_argument(
+        "--max-retry-after",
+        type=seconds,
+        default=60.0,
+        help="the longest Retry-After waited out; a longer one ends the command",
+    )
     command.add_argument("-v", "--verbose", action="store_true", help="log each attempt to stderr")
     return command
 
@@ -214,6 +220,7 @@ def _client(args: argparse.Namespace) -> Iterator[Any]:
                 base_url=base_url,
                 timeout=args.timeout,
                 max_retries=args.max_retries,
+                max_retry_after=args.max_retry_after,
                 proxy=args.proxy,
             )
         except (ValueError, TypeError) as exc:  # a refused base URL, token or proxy

@@ -23,11 +23,19 @@ DOCUMENTED = {0, 1, 2, 3, 4, 5, 6, 7, 8, 130}
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """main's exit code, also when argparse exits, with what it wrote."""
+    """main's exit code, also when argparse exits, with what it wrote; ``-v`` configures the
+    root logger, which is put back so that no later test logs into this one's stderr."""
+    import logging
+
+    loggers = [logging.root, logging.getLogger("ndes.emulator")]  # `ndes emulator` adds one
+    saved = [(log.handlers[:], log.level) for log in loggers]
     try:
         code = main(list(argv))
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        for log, (handlers, level) in zip(loggers, saved, strict=True):
+            log.handlers[:], log.level = handlers, level
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -47,6 +55,7 @@ def one_line(err: str) -> str:
         (["get", "x", "--timeout", "-1"], "--timeout"),
         (["get", "x", "--timeout", "soon"], "--timeout"),
         (["delete", "x", "--max-retries", "-1"], "--max-retries"),
+        (["delete", "x", "--max-retry-after", "inf"], "--max-retry-after"),
         (["list", "--top", "0"], "--top"),
         (["emulator", "--port", "70000"], "--port"),
         (["emulator", "--page-size", "0"], "--page-size"),
@@ -109,6 +118,9 @@ def test_retry_after_over_the_cap_and_the_attempts_reach_the_line(capsys, monkey
     code, _, err = run(capsys, *base)
     assert code == 4 and "Retry-After 3600s is over" in one_line(err)
     assert "no retry was made" in err and len(emu.requests) == 1
+    emu.inject("status", status=429, retry_after=30)
+    code, _, err = run(capsys, *base, "--max-retry-after", "10")
+    assert code == 4 and "Retry-After 30s is over max_retry_after 10s" in one_line(err)
 
     emu.inject("status", 2, status=503, retry_after=0)
     code, _, err = run(capsys, *base, "--max-retries", "1")
