@@ -55,10 +55,11 @@ def json_object(text: str) -> dict[str, Any]:
         value = json.loads(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not JSON: {exc}") from None
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or not value:
+        what = "an empty object" if isinstance(value, dict) else f"a {type(value).__name__}"
+        example = "'{\"newBetaProperty\": 1}'"
         raise argparse.ArgumentTypeError(
-            f"a JSON object of properties is needed, not a {type(value).__name__}, "
-            'e.g. \'{"notes": "rack 4"}\''
+            f"a JSON object of properties is needed, not {what}, e.g. {example}"
         )
     return value
 

@@ -1,17 +1,19 @@
 """The ``ndes`` command: manage connectors from a shell, or serve the Graph emulator.
 
-    ndes create --display-name NDES-01 --state active [--if-absent [--key FIELD]]
+    ndes create --display-name NDES-01 --state active [--additional-data JSON]
+                [--if-absent [--key FIELD]] [--allow-empty]
     ndes list [--filter F] [--select a,b] [--top N] [--orderby F] [--output table|json|jsonl|csv]
     ndes get ID
     ndes update ID --state inactive [--clear FIELD ...]
     ndes delete ID
     ndes emulator [--host H] [--port P] [--page-size N]
+    ndes completion bash|zsh|fish
 
 Each command but ``emulator`` takes ``--base-url`` or ``--emulator``, ``--proxy``,
-``--timeout``, ``--max-retries`` and ``-v``. The token comes from ``NDES_TOKEN``, else from
-azure-identity's ``DefaultAzureCredential`` (environment, managed identity, ``az login``) when
-azure-identity is installed. Connectors are printed on stdout (JSON for create, get and update);
-errors go to stderr as one line.
+``--timeout``, ``--max-retries``, ``--max-retry-after`` and ``-v``. The token comes from
+``NDES_TOKEN``, else from azure-identity's ``DefaultAzureCredential`` (environment, managed
+identity, ``az login``) when azure-identity is installed. Connectors are printed on stdout
+(JSON for create, get and update); errors go to stderr as one line, never a traceback.
 
 Exit codes: 0 done; 1 another ndes error; 2 usage (bad arguments, no token, a refused URL);
 3 a field Graph would refuse; 4 Graph answered with an error (404 not found included);
@@ -147,7 +149,7 @@ def _field_options(command: argparse.ArgumentParser) -> None:
         "--additional-data",
         type=json_object,
         metavar="JSON",
-        help='extra properties as a JSON object, e.g. \'{"notes": "rack 4"}\'',
+        help="extra properties as a JSON object, e.g. '{\"newBetaProperty\": 1}'",
     )
 
 

@@ -62,6 +62,7 @@ def one_line(err: str) -> str:
         (["create", "--from", "x.csv", "--batch-size", "50"], "--batch-size"),
         (["create", "--additional-data", "{nope"], "--additional-data"),
         (["create", "--additional-data", "[1, 2]"], "--additional-data"),
+        (["create", "--additional-data", "{}"], "--additional-data"),
         (["update", "x", "--additional-data", '"text"'], "--additional-data"),
         (["create", "--nope"], "--nope"),
     ],
@@ -193,12 +194,17 @@ def test_cannot_listen_names_an_ipv6_host_with_brackets(capsys):
     assert f"cannot listen on {where}" in one_line(err)
 
 
-def _env() -> dict[str, str]:
-    """The environment of a child interpreter that imports the ndes this test imported."""
+def _root() -> str:
+    """Where the ndes this test imported is: the working directory of `python -m ndes`
+    children, so that a source tree without its compiled core is not what they find first."""
     import ndes
 
-    root = str(Path(ndes.__file__).parent.parent)
-    return dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return str(Path(ndes.__file__).parent.parent)
+
+
+def _env() -> dict[str, str]:
+    """The environment of a child interpreter that imports the ndes this test imported."""
+    return dict(os.environ, PYTHONPATH=_root() + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
 
 # -- completion -----------------------------------------------------------------------------
@@ -212,6 +218,7 @@ def _bash_complete(line: str) -> list[str]:
         text=True,
         check=True,
         env=_env(),
+        cwd=_root(),
         timeout=60,
     ).stdout
     words = line.split(" ")
@@ -268,6 +275,7 @@ def test_zsh_and_fish_scripts_parse(shell, check, tmp_path):
             text=True,
             check=True,
             env=_env(),
+            cwd=_root(),
             timeout=60,
         ).stdout
     )
@@ -427,6 +435,7 @@ def test_fish_completion_completes_commands_options_and_values(tmp_path):
             text=True,
             check=True,
             env=_env(),
+            cwd=_root(),
             timeout=60,
         ).stdout
     )
