@@ -95,10 +95,11 @@ _LAZY = {
 def __getattr__(name: str) -> object:
     if name not in _LAZY:
         raise AttributeError(f"module 'ndes' has no attribute {name!r}")
-    import importlib
+    import sys
 
     module_name, attr = _LAZY[name]
-    module = importlib.import_module(f"ndes.{module_name}")
+    __import__(f"ndes.{module_name}")  # not importlib, one module more on the path to Client
+    module = sys.modules[f"ndes.{module_name}"]
     value = module if attr is None else getattr(module, attr)
     globals()[name] = value
     return value

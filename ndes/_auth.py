@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any, Protocol, Union
 from urllib.parse import urlsplit
+
+from ._http import is_coroutine_function
 
 __all__ = ["TokenCredential", "TokenSource", "is_async_source", "scope_for", "token_getter"]
 
@@ -55,7 +56,7 @@ def is_async_source(token: Any) -> bool:
     """True for an ``async`` callable or a credential whose ``get_token`` is one
     (``azure.identity.aio``): only :class:`~ndes.AsyncClient` can await it."""
     target = getattr(token, "get_token", token)
-    return inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(
+    return is_coroutine_function(target) or is_coroutine_function(
         getattr(target, "__call__", None)  # noqa: B004 (an object with an async __call__)
     )
 
@@ -64,7 +65,7 @@ def token_text(result: Any) -> Any:
     """The string in an azure-identity ``AccessToken`` (or the value as it is)."""
     if isinstance(result, str):
         return result
-    if inspect.isawaitable(result):  # only reaches here under the sync client
+    if hasattr(result, "__await__"):  # only reaches here under the sync client
         close = getattr(result, "close", None)
         if close is not None:
             close()  # no "never awaited" warning on top of the error

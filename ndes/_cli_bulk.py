@@ -44,7 +44,11 @@ def add_arguments(create: argparse.ArgumentParser) -> None:
         help="when FILE's name "
         "does not say (default: from the name, else from the first character)",
     )
-    create.add_argument("--batch-size", type=int, default=20, help="requests per $batch, 1-20")
+    from ._cli_args import count
+
+    create.add_argument(
+        "--batch-size", type=count(1, 20), default=20, help="requests per $batch, 1-20"
+    )
     create.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     create.add_argument(
         "--write-limit",
@@ -99,18 +103,18 @@ def _write_limit(text: str) -> tuple[int, float] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .cli import FIELDS, _fail, _token
+    from .cli import _checked_token, _fail, _Failed, _fields
 
-    given = [getattr(args, dest) for dest, _, _ in FIELDS] + [args.role_scope_tag_ids]
-    if any(value is not None for value in given):
+    if _fields(args):
         return _fail(EXIT_USAGE, "--from takes the fields from the file; give no field options")
+    try:
+        token = _checked_token(args.emulator)
+    except _Failed as failed:
+        return _fail(failed.code, str(failed))
     try:
         stream, fmt = _open(args.from_file, args.format)
     except OSError as exc:
         return _fail(EXIT_USAGE, f"cannot read {args.from_file}: {exc.strerror or exc}")
-    token = _token(args.emulator)
-    if token is None:
-        return _fail(EXIT_USAGE, "no token: set NDES_TOKEN (or azure-identity's AZURE_* variables)")
     show = not args.no_progress and sys.stderr.isatty()
     total = _count(args.from_file, fmt) if show else None
     try:
@@ -213,6 +217,7 @@ def _create_rows(
             base_url=base_url,
             timeout=args.timeout,
             max_retries=args.max_retries,
+            max_retry_after=args.max_retry_after,
             write_limit=args.write_limit,
         ) as client:
             result = client._run(

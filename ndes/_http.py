@@ -12,34 +12,80 @@ anything else that goes wrong: the client never resends a POST after that.
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 __all__ = ["AsyncBackend", "Backend", "HttpRequest", "HttpResponse"]
 
 
-@dataclass(frozen=True)
-class HttpRequest:
+class _Record:
+    """Immutable fields compared by value, as a frozen dataclass would be; plain classes
+    because importing dataclasses (and the inspect module it loads) would cost more than
+    everything else a create imports."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only; make a new one")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only; make a new one")
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]  # the headers are a dict
+
+
+class HttpRequest(_Record):
+    __slots__ = ("method", "url", "headers", "body", "timeout", "max_response_bytes")
     method: str
     url: str
     headers: dict[str, str]
-    body: bytes = b""
+    body: bytes
     #: Seconds for the whole attempt: connect, TLS handshake, send, status line, headers, body.
-    timeout: float = 30.0
+    timeout: float
     #: A backend raises OutcomeUnknownError rather than read a longer body.
-    max_response_bytes: int = 4 * 1024 * 1024
+    max_response_bytes: int
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes = b"",
+        timeout: float = 30.0,
+        max_response_bytes: int = 4 * 1024 * 1024,
+    ) -> None:
+        for name, value in zip(
+            self.__slots__, (method, url, headers, body, timeout, max_response_bytes), strict=True
+        ):
+            object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:  # never show the Authorization header
         return f"HttpRequest({self.method} {self.url}, {len(self.body)} bytes)"
 
 
-@dataclass(frozen=True)
-class HttpResponse:
+class HttpResponse(_Record):
+    __slots__ = ("status", "headers", "body")
     status: int
     #: Header names in lower case.
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    headers: dict[str, str]
+    body: bytes
+
+    def __init__(
+        self, status: int, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> None:
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "headers", {} if headers is None else headers)
+        object.__setattr__(self, "body", body)
+
+    def __repr__(self) -> str:
+        return f"HttpResponse({self.status}, {len(self.body)} bytes)"
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -87,7 +133,7 @@ def backend_problem(backend: Any, want_async: bool) -> str | None:
     if not callable(send):
         needs = "async send(request) and aclose()" if want_async else "send(request) and close()"
         return f"{type(backend).__name__} is not a backend: {client} needs {needs}"
-    if inspect.iscoroutinefunction(send) != want_async:
+    if is_coroutine_function(send) != want_async:
         kind = "an async" if not want_async else "a sync"
         return (
             f"{type(backend).__name__} is {kind} backend: use it with {other}, "
@@ -100,3 +146,10 @@ def _native(want_async: bool) -> str:
     if want_async:
         return "give ndes.AsyncClient an async backend (AsyncHttpxBackend, AsyncEmulatorBackend)"
     return "give ndes.Client a sync backend (UrllibBackend, RequestsBackend, HttpxBackend)"
+
+
+def is_coroutine_function(function: Any) -> bool:
+    """inspect.iscoroutinefunction without importing inspect (and what it loads) on the path
+    that creates: a coroutine function's code has CO_COROUTINE set."""
+    code = getattr(getattr(function, "__func__", function), "__code__", None)
+    return code is not None and bool(code.co_flags & 0x80)

@@ -18,8 +18,8 @@ Actions and what the driver sends back into the generator:
 
 from __future__ import annotations
 
-import logging
 import random
+import sys
 import threading
 import time
 from collections import deque
@@ -29,7 +29,21 @@ from typing import Any, NamedTuple
 from . import _protocol, errors
 from ._http import HttpRequest, HttpResponse
 
-log = logging.getLogger("ndes")
+
+class _Log:
+    """The ``ndes`` logger without importing logging for it: until something has imported
+    logging, no handler exists that could show a debug record, so a run nobody logs never
+    loads logging (and the traceback and tokenize modules it imports)."""
+
+    __slots__ = ()
+
+    def debug(self, message: str, *args: object) -> None:
+        logging = sys.modules.get("logging")
+        if logging is not None:
+            logging.getLogger("ndes").debug(message, *args)
+
+
+log = _Log()
 
 
 class Send(NamedTuple):
@@ -200,6 +214,8 @@ def exchange(settings: Settings, call: Call, client_request_id: str) -> Operatio
         except errors.TransportError as exc:
             exc.client_request_id = client_request_id
             if last:
+                if attempt > 1:
+                    _append(exc, f"gave up after {attempt} attempts")
                 raise
             delay = settings.backoff(attempt)
             log.debug("not sent (%s); retrying in %.2fs", exc, delay)
@@ -207,6 +223,8 @@ def exchange(settings: Settings, call: Call, client_request_id: str) -> Operatio
             continue
         except errors.OutcomeUnknownError as exc:
             _tag(exc, client_request_id)
+            if idempotent and last and attempt > 1:
+                _append(exc, f"gave up after {attempt} attempts")
             if not idempotent or last:
                 raise
             maybe_done = True

@@ -4,13 +4,11 @@ Shared by every client loop; tested without a network."""
 
 from __future__ import annotations
 
-import ipaddress
+import ipaddress  # these three come with http.client, which the default backend needs
 import random
 import re
 import time
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote, urljoin, urlsplit
 
 from . import errors
@@ -165,6 +163,11 @@ def same_origin(a: str, b: str) -> bool:
         return False
 
 
+def url_host(host: str) -> str:
+    """A host as a URL writes it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
 def check_url(url: str) -> None:
     """HTTPS everywhere, plain HTTP only to this machine (an emulator)."""
     try:
@@ -238,6 +241,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     value = value.strip()
     if _DELTA_SECONDS.fullmatch(value):
         return float(value)  # a huge one is inf, which the caller's cap refuses
+    from email.utils import parsedate_to_datetime  # the rarer form: an HTTP-date
+
     try:
         when = parsedate_to_datetime(value)
         if when is None or when.tzinfo is None:
@@ -254,8 +259,7 @@ def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
     return rng.uniform(0, min(cap, base * 2 ** (attempt - 1)))
 
 
-@dataclass(frozen=True)
-class Redirect:
+class Redirect(NamedTuple):
     request: HttpRequest
 
 

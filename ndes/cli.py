@@ -1,17 +1,19 @@
 """The ``ndes`` command: manage connectors from a shell, or serve the Graph emulator.
 
-    ndes create --display-name NDES-01 --state active [--if-absent [--key FIELD]]
+    ndes create --display-name NDES-01 --state active [--additional-data JSON]
+                [--if-absent [--key FIELD]] [--allow-empty]
     ndes list [--filter F] [--select a,b] [--top N] [--orderby F] [--output table|json|jsonl|csv]
     ndes get ID
     ndes update ID --state inactive [--clear FIELD ...]
     ndes delete ID
     ndes emulator [--host H] [--port P] [--page-size N]
+    ndes completion bash|zsh|fish
 
 Each command but ``emulator`` takes ``--base-url`` or ``--emulator``, ``--proxy``,
-``--timeout``, ``--max-retries`` and ``-v``. The token comes from ``NDES_TOKEN``, else from
-azure-identity's ``DefaultAzureCredential`` (environment, managed identity, ``az login``) when
-azure-identity is installed. Connectors are printed on stdout (JSON for create, get and update);
-errors go to stderr as one line.
+``--timeout``, ``--max-retries``, ``--max-retry-after`` and ``-v``. The token comes from
+``NDES_TOKEN``, else from azure-identity's ``DefaultAzureCredential`` (environment, managed
+identity, ``az login``) when azure-identity is installed. Connectors are printed on stdout
+(JSON for create, get and update); errors go to stderr as one line, never a traceback.
 
 Exit codes: 0 done; 1 another ndes error; 2 usage (bad arguments, no token, a refused URL);
 3 a field Graph would refuse; 4 Graph answered with an error (404 not found included);
@@ -45,9 +47,10 @@ TABLE_COLUMNS = ("id", "displayName", "state", "machineName", "lastConnectionDat
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__, _cli_bulk
+    from . import __version__, _cli_bulk, _cli_completion
+    from ._cli_args import Parser, count, host
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="ndes",
         description="Manage Microsoft Graph ndesConnectors (Intune NDES connectors).",
         epilog="Exit codes: 0 done, 1 other error, 2 usage, 3 invalid field, 4 Graph error, "
@@ -64,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     _field_options(create)
     create.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="create a connector with no fields at all (refused without this)",
+    )
+    create.add_argument(
         "--if-absent",
         action="store_true",
         help="create only when no connector has the same --key value (safe to re-run)",
@@ -74,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     listing = _command(commands, "list", "list connectors", "List the connectors, page by page.")
     listing.add_argument("--filter", help="an OData $filter, e.g. \"state eq 'active'\"")
     listing.add_argument("--select", help="properties, comma-separated (Python or wire names)")
-    listing.add_argument("--top", type=int, help="at most this many connectors")
+    listing.add_argument("--top", type=count(1), help="at most this many connectors")
     listing.add_argument("--orderby", help="e.g. 'displayName desc'")
     listing.add_argument(
         "--output",
@@ -101,21 +109,30 @@ def _parser() -> argparse.ArgumentParser:
     delete.add_argument("id")
 
     serve = commands.add_parser("emulator", help="serve the Graph emulator until interrupted")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
-    serve.add_argument("--page-size", type=int, default=100, help="connectors per list page")
+    serve.add_argument("--host", type=host, default="127.0.0.1", help="an IPv6 one too (::1)")
+    serve.add_argument("--port", type=count(0, 65535), default=8080, help="0 picks a free port")
+    serve.add_argument("--page-size", type=count(1), default=100, help="connectors per list page")
     _cli_bulk.add_emulator_arguments(serve)
+    _cli_completion.add_command(commands)
     return parser
 
 
 def _command(commands: Any, name: str, help_text: str, description: str) -> Any:
+    from ._cli_args import count, seconds
+
     command = commands.add_parser(name, help=help_text, description=description)
     where = command.add_mutually_exclusive_group()
     where.add_argument("--base-url", default=None, help="default https://graph.microsoft.com/beta")
     where.add_argument("--emulator", action="store_true", help="use an embedded Graph emulator")
     command.add_argument("--proxy", help="http://[user:password@]host:port")
-    command.add_argument("--timeout", type=float, default=30.0, help="seconds per attempt")
-    command.add_argument("--max-retries", type=int, default=3, help="for 429, 503, not-sent")
+    command.add_argument("--timeout", type=seconds, default=30.0, help="seconds per attempt")
+    command.add_argument("--max-retries", type=count(0), default=3, help="for 429, 503, not-sent")
+    command.add_argument(
+        "--max-retry-after",
+        type=seconds,
+        default=60.0,
+        help="the longest Retry-After waited out; a longer one ends the command",
+    )
     command.add_argument("-v", "--verbose", action="store_true", help="log each attempt to stderr")
     return command
 
@@ -126,11 +143,20 @@ def _field_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--role-scope-tag-id", dest="role_scope_tag_ids", action="append", help="repeatable"
     )
+    from ._cli_args import json_object
+
+    command.add_argument(
+        "--additional-data",
+        type=json_object,
+        metavar="JSON",
+        help="extra properties as a JSON object, e.g. '{\"newBetaProperty\": 1}'",
+    )
 
 
 def _fields(args: argparse.Namespace) -> dict[str, Any]:
     fields = {dest: getattr(args, dest) for dest, _, _ in FIELDS}
     fields["role_scope_tag_ids"] = args.role_scope_tag_ids
+    fields["additional_data"] = args.additional_data
     return {k: v for k, v in fields.items() if v is not None}
 
 
@@ -162,18 +188,24 @@ class _Failed(Exception):
         self.code = code
 
 
-@contextlib.contextmanager
-def _client(args: argparse.Namespace) -> Iterator[Any]:
-    """A Client for the command's options, with its embedded emulator if it asked for one."""
-    from .client import DEFAULT_BASE_URL, Client
-
+def _checked_token(emulator: bool) -> object:
+    """The command's token source, or _Failed saying why there is none."""
     try:
-        token = _token(args.emulator)
+        token = _token(emulator)
     except Exception as exc:  # a credential that cannot even be made
         message = f"the credential failed: {type(exc).__name__}: {exc}"
         raise _Failed(EXIT_CREDENTIAL, message) from exc
     if token is None:
         raise _Failed(EXIT_USAGE, "no token: set NDES_TOKEN, or install azure-identity and sign in")
+    return token
+
+
+@contextlib.contextmanager
+def _client(args: argparse.Namespace) -> Iterator[Any]:
+    """A Client for the command's options, with its embedded emulator if it asked for one."""
+    from .client import DEFAULT_BASE_URL, Client
+
+    token = _checked_token(args.emulator)
     if args.verbose:
         import logging
 
@@ -191,6 +223,7 @@ def _client(args: argparse.Namespace) -> Iterator[Any]:
                 base_url=base_url,
                 timeout=args.timeout,
                 max_retries=args.max_retries,
+                max_retry_after=args.max_retry_after,
                 proxy=args.proxy,
             )
         except (ValueError, TypeError) as exc:  # a refused base URL, token or proxy
@@ -251,6 +284,8 @@ def _create(args: argparse.Namespace) -> int:
         from . import _cli_bulk
 
         return _cli_bulk.run(args)
+    if not _fields(args) and not args.allow_empty:
+        return _fail(EXIT_USAGE, _EMPTY)
     try:
         connector = NdesConnector(**_fields(args))
     except ValueError as exc:
@@ -268,6 +303,12 @@ def _create(args: argparse.Namespace) -> int:
         _print_connector(found)
 
     return _run(args, work)
+
+
+_EMPTY = (
+    "give at least one field (--display-name, --state, ...): a connector with none has "
+    "nothing to find it by, and each run would add another; --allow-empty if that is meant"
+)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -359,6 +400,7 @@ def _delete(args: argparse.Namespace) -> int:
 def _emulator(args: argparse.Namespace) -> int:
     import logging
 
+    from ._protocol import url_host
     from .emulator import GraphEmulator, serve
 
     handler = logging.StreamHandler(sys.stderr)
@@ -369,7 +411,7 @@ def _emulator(args: argparse.Namespace) -> int:
     try:
         server = serve(args.host, args.port, GraphEmulator(page_size=args.page_size))
     except OSError as exc:
-        return _fail(EXIT_USAGE, f"cannot listen on {args.host}:{args.port}: {exc}")
+        return _fail(EXIT_USAGE, f"cannot listen on {url_host(args.host)}:{args.port}: {exc}")
     warning = _exposure_warning(args.host)
     if warning:
         print(warning, file=sys.stderr)
@@ -395,6 +437,13 @@ def _exposure_warning(host: str) -> str | None:
     )
 
 
+def _completion(args: argparse.Namespace) -> int:
+    from . import _cli_completion
+
+    sys.stdout.write(_cli_completion.script(args.shell, _parser()))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
@@ -404,6 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "update": _update,
         "delete": _delete,
         "emulator": _emulator,
+        "completion": _completion,
     }
     return commands[args.command](args)
 

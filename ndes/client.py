@@ -6,14 +6,16 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _auth, _ops, _policy
 from ._auth import TokenCredential, TokenSource
 from ._base import DEFAULT_BASE_URL, ClientBase
-from ._bulk_result import BulkResult
 from ._core import NdesConnector
 from ._http import Backend
+
+if TYPE_CHECKING:
+    from ._bulk_result import BulkResult
 
 __all__ = ["Client", "DEFAULT_BASE_URL", "TokenCredential", "TokenSource", "create"]
 

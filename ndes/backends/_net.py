@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import os
 import ssl
-import urllib.request
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
@@ -60,7 +59,7 @@ class ProxyChoice:
 
     def __init__(self, proxy: str | None) -> None:
         self._explicit = parse_proxy(proxy) if proxy else None
-        self._environment = {} if proxy else urllib.request.getproxies_environment()
+        self._environment = {} if proxy else _environment_proxies()
         self._parsed: dict[str, Proxy] = {}
 
     def for_origin(self, scheme: str, host: str, port: int) -> Proxy | None:
@@ -68,9 +67,21 @@ class ProxyChoice:
             return self._explicit
         env = self._environment
         url = env.get(scheme) or env.get("all")
+        import urllib.request
+
         bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
         if not url or bypass(f"{host}:{port}", env):
             return None
         if url not in self._parsed:
             self._parsed[url] = parse_proxy(url)
         return self._parsed[url]
+
+
+def _environment_proxies() -> dict[str, str]:
+    """urllib's reading of the *_proxy variables; urllib.request (which imports tempfile,
+    shutil, hashlib, bz2 and lzma) is loaded only when one is set."""
+    if not any(name.lower().endswith("_proxy") for name in os.environ):
+        return {}
+    import urllib.request
+
+    return urllib.request.getproxies_environment()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import threading
 import time
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
+from .._protocol import url_host
 from ._graph import GraphEmulator, Reply, _error
 
 ADMIN = "/_emulator"
@@ -148,6 +150,10 @@ class _Server(ThreadingHTTPServer):
             log.exception("error serving %s", client_address)
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 class EmulatorServer:
     """A running emulator: ``base_url`` to give a Client, ``emulator`` to inspect and inject
     faults into. A context manager; ``close()`` stops it."""
@@ -156,11 +162,12 @@ class EmulatorServer:
         self, emulator: GraphEmulator | None = None, host: str = "127.0.0.1", port: int = 0
     ) -> None:
         self.emulator = emulator or GraphEmulator()
-        self._server = _Server((host, port), _Handler)
+        server_class = _Server6 if ":" in host else _Server
+        self._server = server_class((host, port), _Handler)
         self._server.emulator = self.emulator
         address = self._server.server_address
         self.host, self.port = str(address[0]), int(address[1])
-        self.base_url = f"http://{self.host}:{self.port}/beta"
+        self.base_url = f"http://{url_host(self.host)}:{self.port}/beta"
         self._server.base_url = self.base_url
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="ndes-emulator", daemon=True
