@@ -44,7 +44,7 @@ for minor in "${minors[@]}"; do
   dir=$work/cp3$minor
   "$py" -m venv "$dir/build-env"
   "$dir/build-env/bin/pip" wheel -q --no-deps -w "$dir/raw" "$src"
-  auditwheel repair -q -w dist "$dir"/raw/ndes-*.whl
+  auditwheel repair -w dist "$dir"/raw/ndes-*.whl >"$dir/repair.log" 2>&1 || { cat "$dir/repair.log"; exit 1; }
   wheel=$(ls dist/ndes-*-cp3$minor-cp3$minor-*manylinux*.whl)
   show=$(auditwheel show "$wheel")
   echo "$show" | grep -q "is consistent with the following platform tag" || { echo "$show"; exit 1; }

@@ -30,6 +30,7 @@ from .errors import (
 TYPE_CHECKING = False  # not imported from typing, which costs more to import than ndes
 if TYPE_CHECKING:
     from . import backends, emulator
+    from ._display import Connectors
     from ._http import HttpRequest, HttpResponse
     from ._state import NdesConnectorState
     from .client import Client, create
@@ -40,6 +41,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "Client",
+    "Connectors",
     "DecodeError",
     "GraphError",
     "HttpRequest",
@@ -69,6 +71,7 @@ _LAZY = {
     "NdesConnectorState": ("_state", "NdesConnectorState"),
     "Client": ("client", "Client"),
     "create": ("client", "create"),
+    "Connectors": ("_display", "Connectors"),
     "HttpRequest": ("_http", "HttpRequest"),
     "HttpResponse": ("_http", "HttpResponse"),
     "backends": ("backends", None),
@@ -86,3 +89,8 @@ def __getattr__(name: str) -> object:
     value = module if attr is None else getattr(module, attr)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    # The lazy names too, for dir(), tab completion and IDEs, without importing them.
+    return sorted(set(globals()) | set(_LAZY))

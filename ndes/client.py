@@ -9,11 +9,16 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, Protocol, Union
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
 from . import _protocol, errors
 from ._core import NdesConnector
 from ._http import Backend, HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._fields import ConnectorFields
 
 __all__ = ["Client", "DEFAULT_BASE_URL", "TokenCredential", "create"]
 
@@ -109,7 +114,9 @@ class Client:
     def close(self) -> None:
         self.backend.close()
 
-    def create(self, connector: NdesConnector | None = None, /, **fields: Any) -> NdesConnector:
+    def create(
+        self, connector: NdesConnector | None = None, /, **fields: Unpack[ConnectorFields]
+    ) -> NdesConnector:
         """POST a connector to ``/deviceManagement/ndesConnectors``; returns the one Graph made.
 
         Pass a :class:`NdesConnector`, or its fields as keywords. Throttling (429) and 503 are
@@ -221,7 +228,7 @@ def create(
     token: TokenSource,
     backend: Backend | None = None,
     base_url: str = DEFAULT_BASE_URL,
-    **fields: Any,
+    **fields: Unpack[ConnectorFields],
 ) -> NdesConnector:
     """One create() through a short-lived :class:`Client`."""
     with Client(token, backend=backend, base_url=base_url) as client:
