@@ -37,7 +37,8 @@ BUILD_TOOLS := cmake ninja "scikit-build-core>=0.11"
 EDITABLE_BUILD := build/editable
 EDITABLE := --no-build-isolation -Cbuild-dir=$(EDITABLE_BUILD) -e
 INSTALLED := $(VENV)/.ndes-installed
-$(INSTALLED): pyproject.toml CMakeLists.txt $(wildcard csrc/core/* csrc/python/*) | system-deps $(PY)
+# The folders are prerequisites too: their time changes when a file is added or removed.
+$(INSTALLED): pyproject.toml CMakeLists.txt csrc/core csrc/python $(wildcard csrc/core/* csrc/python/*) | system-deps $(PY)
 	$(PY) -m pip install -q $(BUILD_TOOLS)
 	$(PY) -m pip install -q $(EDITABLE) ".[test]"
 	touch $@
