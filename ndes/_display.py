@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsIndex, overload
 
 if TYPE_CHECKING:
     from ._core import NdesConnector
@@ -111,6 +111,16 @@ class Connectors(list["NdesConnector"]):
     :meth:`to_pandas`. What ``Client.list()`` gathers, and what a page of it holds."""
 
     __slots__ = ()
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> NdesConnector: ...
+    @overload
+    def __getitem__(self, index: slice) -> Connectors: ...
+    def __getitem__(self, index: SupportsIndex | slice) -> NdesConnector | Connectors:
+        # A slice stays a Connectors, so that items[:10] still shows as a table.
+        if isinstance(index, slice):
+            return Connectors(super().__getitem__(index))
+        return super().__getitem__(index)
 
     def _repr_html_(self) -> str:
         columns = _columns(self)

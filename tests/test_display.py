@@ -58,6 +58,7 @@ def test_a_list_of_connectors_is_one_table():
 def test_connectors_is_a_list():
     items = Connectors([sample()])
     assert isinstance(items, list) and items == [sample()] and items[0].id == "c1"
+    assert type(items[:1]) is Connectors and items[:1] == items and items[-1] is items[0]
 
 
 def test_to_pandas():
