@@ -34,6 +34,7 @@ TYPE_CHECKING = False  # not imported from typing, which costs more to import th
 if TYPE_CHECKING:
     from . import aio, backends, emulator
     from ._bulk_result import BulkEntry, BulkResult
+    from ._display import Connectors
     from ._http import HttpRequest, HttpResponse
     from ._state import NdesConnectorState
     from .aio import AsyncClient
@@ -49,6 +50,7 @@ __all__ = [
     "BulkEntry",
     "BulkResult",
     "Client",
+    "Connectors",
     "CredentialError",
     "CrossOriginError",
     "DecodeError",
@@ -84,6 +86,7 @@ _LAZY = {
     "BulkEntry": ("_bulk_result", "BulkEntry"),
     "BulkResult": ("_bulk_result", "BulkResult"),
     "create": ("client", "create"),
+    "Connectors": ("_display", "Connectors"),
     "HttpRequest": ("_http", "HttpRequest"),
     "HttpResponse": ("_http", "HttpResponse"),
     "aio": ("aio", None),
@@ -103,3 +106,8 @@ def __getattr__(name: str) -> object:
     value = module if attr is None else getattr(module, attr)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    # The lazy names too, for dir(), tab completion and IDEs, without importing them.
+    return sorted(set(globals()) | set(_LAZY))

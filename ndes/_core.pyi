@@ -2,9 +2,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Final
 
-from ._state import NdesConnectorState
+from typing_extensions import Unpack
 
-JSONValue = None | bool | int | float | str | list[Any] | dict[str, Any]
+from ._fields import ConnectorFields, JSONValue
+from ._state import NdesConnectorState
 
 class NdesConnector:
     """Microsoft Graph's ndesConnector (beta), validated on construction and assignment."""
@@ -19,19 +20,7 @@ class NdesConnector:
     connector_version: str | None
     role_scope_tag_ids: list[str] | None
     additional_data: dict[str, JSONValue]
-    def __init__(
-        self,
-        *,
-        id: str | None = None,
-        display_name: str | None = None,
-        state: NdesConnectorState | str | None = None,
-        last_connection_date_time: datetime | str | None = None,
-        enrolled_date_time: datetime | str | None = None,
-        machine_name: str | None = None,
-        connector_version: str | None = None,
-        role_scope_tag_ids: list[str] | tuple[str, ...] | None = None,
-        additional_data: dict[str, JSONValue] | None = None,
-    ) -> None: ...
+    def __init__(self, **fields: Unpack[ConnectorFields]) -> None: ...
     def to_json(self) -> bytes: ...
     def to_msgpack(self) -> bytes: ...
     def to_dict(self) -> dict[str, JSONValue]: ...

@@ -4,12 +4,13 @@ runs under the sync client and the async one."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urljoin
 
 from . import _protocol, errors
 from ._core import NdesConnector
+from ._fields import WIRE_NAMES, python_name
 from ._policy import Call, Operation, Settings, exchange
 from ._policy import _append as _policy_append
 
@@ -25,7 +26,7 @@ def new_request_id() -> str:
 
 
 def connector_of(
-    connector: NdesConnector | None, fields: dict[str, Any], method_name: str
+    connector: NdesConnector | None, fields: Mapping[str, Any], method_name: str
 ) -> NdesConnector:
     """The connector a method was given: an NdesConnector, or its fields as keywords."""
     if connector is None:
@@ -115,7 +116,7 @@ def within_top(
     return page, left, next_url if left else None
 
 
-def update(settings: Settings, connector_id: str, changes: dict[str, Any]) -> Operation:
+def update(settings: Settings, connector_id: str, changes: Mapping[str, Any]) -> Operation:
     """PATCH the given fields (None clears one); the connector on 200, None on 204."""
     url = _protocol.item_url(settings.base_url, connector_id)
     body = _protocol.patch_body(changes)
@@ -141,7 +142,7 @@ def find(settings: Settings, key: str, value: Any) -> Operation:
     deployment honours `$filter` on this resource."""
     filter_ = None
     if key in _protocol.FILTERABLE and isinstance(value, str):
-        filter_ = f"{_protocol.WIRE_NAMES[key]} eq {_protocol.odata_string(value)}"
+        filter_ = f"{WIRE_NAMES[key]} eq {_protocol.odata_string(value)}"
     url: str | None = first_page_url(settings, filter=filter_)
     found: list[NdesConnector] = []
     while url is not None:
@@ -162,7 +163,7 @@ def get_or_create(settings: Settings, connector: NdesConnector, key: str) -> Ope
 
     Safe to re-run: when the create's outcome is unknown, the connector is looked up again and
     returned as created if it is there; only otherwise does the error propagate."""
-    name = _python_name(key)
+    name = python_name(key)
     value = getattr(connector, name)
     if value is None:
         raise ValueError(f"get_or_create: the connector's {name} (the key) is not set")
@@ -185,11 +186,6 @@ def get_or_create(settings: Settings, connector: NdesConnector, key: str) -> Ope
             raise errors.AmbiguousKeyError(name, value, len(found)) from unknown
         raise
     return created, True
-
-
-def _python_name(key: str) -> str:
-    wire = _protocol.wire_name(key)
-    return next(name for name, w in _protocol.WIRE_NAMES.items() if w == wire)
 
 
 def create_many(

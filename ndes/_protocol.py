@@ -8,10 +8,12 @@ import ipaddress  # these three come with http.client, which the default backend
 import random
 import re
 import time
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import quote, urljoin, urlsplit
 
 from . import errors
+from ._fields import WIRE_NAMES, python_name
 from ._http import HttpRequest, HttpResponse
 
 COLLECTION = "/deviceManagement/ndesConnectors"
@@ -386,29 +388,13 @@ def read_connector(response: HttpResponse, client_request_id: str) -> Any:
 
 # -- the resource's other operations -------------------------------------------------------
 
-#: Python name -> wire name of each known property, in the order the encoder writes them.
-WIRE_NAMES = {
-    "id": "id",
-    "last_connection_date_time": "lastConnectionDateTime",
-    "state": "state",
-    "display_name": "displayName",
-    "enrolled_date_time": "enrolledDateTime",
-    "machine_name": "machineName",
-    "connector_version": "connectorVersion",
-    "role_scope_tag_ids": "roleScopeTagIds",
-}
 #: Properties a `$filter` can compare with a string literal.
 FILTERABLE = ("id", "state", "display_name", "machine_name", "connector_version")
 
 
 def wire_name(name: str) -> str:
     """The wire name of a property given by its Python or its wire name."""
-    if name in WIRE_NAMES:
-        return WIRE_NAMES[name]
-    if name in WIRE_NAMES.values():
-        return name
-    known = ", ".join(WIRE_NAMES)
-    raise ValueError(f"{name!r} is not a property of ndesConnector (one of {known})")
+    return WIRE_NAMES[python_name(name)]
 
 
 def item_url(base_url: str, connector_id: str) -> str:
@@ -497,7 +483,7 @@ def _read_page_python(data: bytes) -> tuple[list[Any], str | None]:
     return items, next_link
 
 
-def patch_body(changes: dict[str, Any]) -> bytes:
+def patch_body(changes: Mapping[str, Any]) -> bytes:
     """The PATCH body for `changes` (Python names): only those fields, after `@odata.type`, in
     wire order, validated and written by the core; a field given as None is written as JSON
     null, which clears it."""

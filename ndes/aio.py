@@ -19,13 +19,18 @@ import builtins
 import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _auth, _ops, _policy, errors
 from ._auth import TokenSource
 from ._base import DEFAULT_BASE_URL, ClientBase
 from ._core import NdesConnector
 from ._http import HttpRequest
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._fields import ConnectorFields
 
 __all__ = ["AsyncClient", "DEFAULT_BASE_URL", "outcome_unknown"]
 
@@ -80,7 +85,7 @@ class AsyncClient(ClientBase):
         await self.backend.aclose()
 
     async def create(
-        self, connector: NdesConnector | None = None, /, **fields: Any
+        self, connector: NdesConnector | None = None, /, **fields: Unpack[ConnectorFields]
     ) -> NdesConnector:
         """As :meth:`ndes.Client.create`."""
         connector = _ops.connector_of(connector, fields, "create")
@@ -118,7 +123,9 @@ class AsyncClient(ClientBase):
         while (operation := pages.next_operation()) is not None:
             yield pages.take(await self._run(operation))
 
-    async def update(self, connector_id: str, /, **changes: Any) -> NdesConnector | None:
+    async def update(
+        self, connector_id: str, /, **changes: Unpack[ConnectorFields]
+    ) -> NdesConnector | None:
         """As :meth:`ndes.Client.update`."""
         return await self._run(_ops.update(self._settings, connector_id, changes))  # type: ignore[no-any-return]
 
@@ -132,7 +139,7 @@ class AsyncClient(ClientBase):
         /,
         *,
         key: str = "display_name",
-        **fields: Any,
+        **fields: Unpack[ConnectorFields],
     ) -> tuple[NdesConnector, bool]:
         """As :meth:`ndes.Client.get_or_create`."""
         connector = _ops.connector_of(connector, fields, "get_or_create")

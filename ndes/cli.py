@@ -375,13 +375,12 @@ def _get(args: argparse.Namespace) -> int:
 
 
 def _update(args: argparse.Namespace) -> int:
-    from . import _protocol
+    from ._fields import python_name
 
     changes: dict[str, Any] = _fields(args)
     try:
         for name in args.clear:
-            wire = _protocol.wire_name(name)
-            changes[next(p for p, w in _protocol.WIRE_NAMES.items() if w == wire)] = None
+            changes[python_name(name)] = None
     except ValueError as exc:
         return _fail(EXIT_USAGE, str(exc))
 

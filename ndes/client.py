@@ -15,7 +15,10 @@ from ._core import NdesConnector
 from ._http import Backend
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ._bulk_result import BulkResult
+    from ._fields import ConnectorFields
 
 __all__ = ["Client", "DEFAULT_BASE_URL", "TokenCredential", "TokenSource", "create"]
 
@@ -46,7 +49,9 @@ class Client(ClientBase):
     def close(self) -> None:
         self.backend.close()
 
-    def create(self, connector: NdesConnector | None = None, /, **fields: Any) -> NdesConnector:
+    def create(
+        self, connector: NdesConnector | None = None, /, **fields: Unpack[ConnectorFields]
+    ) -> NdesConnector:
         """POST a connector to ``/deviceManagement/ndesConnectors``; returns the one Graph made.
 
         Pass a :class:`NdesConnector`, or its fields as keywords. Throttling (429) and 503 are
@@ -87,7 +92,9 @@ class Client(ClientBase):
         while (operation := pages.next_operation()) is not None:
             yield pages.take(self._run(operation))
 
-    def update(self, connector_id: str, /, **changes: Any) -> NdesConnector | None:
+    def update(
+        self, connector_id: str, /, **changes: Unpack[ConnectorFields]
+    ) -> NdesConnector | None:
         """PATCH only the given fields (``None`` clears one); returns the connector when Graph
         answers 200 with it, None on 204."""
         return self._run(_ops.update(self._settings, connector_id, changes))  # type: ignore[no-any-return]
@@ -97,7 +104,12 @@ class Client(ClientBase):
         self._run(_ops.delete(self._settings, connector_id))
 
     def get_or_create(
-        self, connector: NdesConnector | None = None, /, *, key: str = "display_name", **fields: Any
+        self,
+        connector: NdesConnector | None = None,
+        /,
+        *,
+        key: str = "display_name",
+        **fields: Unpack[ConnectorFields],
     ) -> tuple[NdesConnector, bool]:
         """``(existing, False)`` when exactly one connector has this one's ``key`` value,
         ``(created, True)`` when none has; :class:`~ndes.AmbiguousKeyError` when several do.
@@ -160,7 +172,7 @@ def create(
     token: TokenSource,
     backend: Backend | None = None,
     base_url: str = DEFAULT_BASE_URL,
-    **fields: Any,
+    **fields: Unpack[ConnectorFields],
 ) -> NdesConnector:
     """One create() through a short-lived :class:`Client`."""
     with Client(token, backend=backend, base_url=base_url) as client:

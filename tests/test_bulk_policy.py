@@ -124,7 +124,7 @@ def test_batches_hold_at_most_batch_size_and_input_is_read_one_batch_ahead():
     assert result.counts["created"] == 45 and len(result) == 45
     with pytest.raises(ValueError, match="batch_size"):
         bulk.create_many(settings(), [], batch_size=21)
-    with pytest.raises(ValueError, match="not an ndesConnector property"):
+    with pytest.raises(ValueError, match="not a property of ndesConnector"):
         bulk.create_many(settings(), [], key="nope")
 
 

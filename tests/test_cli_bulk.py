@@ -120,7 +120,7 @@ def test_graph_errors_and_usage_errors(capsys, tmp_path, remote, emu):
     bad = tmp_path / "bad.csv"
     bad.write_text("displayName,colour\na,red\n")
     code, lines, err = run(capsys, "create", "--from", str(bad), *remote)
-    assert code == 2 and lines == [] and "'colour' is not an ndesConnector property" in err
+    assert code == 2 and lines == [] and "'colour' is not a property of ndesConnector" in err
     code, _, err = run(capsys, "create", "--from", str(path), "--display-name", "x", *remote)
     assert code == 2 and "give no field options" in err
     code, _, err = run(capsys, "create", "--from", str(tmp_path / "missing.csv"), *remote)

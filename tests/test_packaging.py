@@ -45,3 +45,18 @@ def test_the_build_under_test_is_the_one_intended():
 
     out = subprocess.run(["ldd", ndes._core.__file__], capture_output=True, text=True).stdout
     assert ("libasan" in out) == (os.environ.get("NDES_EXPECT_SANITIZED") == "1")
+
+
+def test_the_package_under_test_is_the_one_intended():
+    """`make wheel-check` and `make wheels` set NDES_EXPECT_INSTALLED=1: then ndes must be the
+    installed wheel's, not the source tree's (which an editable install or the cwd would give).
+    `make test-asan` runs a staged copy; `make test`, the editable install of the source tree."""
+    import os
+
+    source = Path(__file__).resolve().parents[1] / "ndes"
+    from_source = Path(ndes.__file__).resolve().parent == source
+    elsewhere = "1" in (
+        os.environ.get("NDES_EXPECT_INSTALLED"),
+        os.environ.get("NDES_EXPECT_SANITIZED"),
+    )
+    assert from_source == (not elsewhere)

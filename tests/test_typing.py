@@ -89,3 +89,24 @@ def test_the_package_itself_passes_mypy_strict(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+MISSPELT = """
+import ndes
+ndes.NdesConnector(displayname="x")
+with ndes.Client(token="t") as client:
+    client.create(displayname="x")
+    client.create(display_name="x", state=3)
+ndes.create(token="t", machinename="m")
+ndes.create(token="t", display_name="ok", role_scope_tag_ids=["0"])
+"""
+
+
+def test_mypy_strict_flags_a_misspelt_keyword_field(tmp_path: Path) -> None:
+    """The keyword fields are one TypedDict (ndes._fields.ConnectorFields), Unpack-ed."""
+    result = run_mypy(tmp_path, MISSPELT)
+    assert result.returncode == 1
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert [line.split(":")[1] for line in errors] == ["3", "5", "6", "7"], result.stdout
+    assert '"displayname"' in errors[0] and '"displayname"' in errors[1]
+    assert '"state"' in errors[2] and '"machinename"' in errors[3]

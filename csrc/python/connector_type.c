@@ -303,31 +303,46 @@ static PyObject *repr_html(PyObject *self, PyObject *unused)
     return display(self, "connector_html");
 }
 
+/* Each docstring starts with a text signature ("name($self, ...)\n--\n\n"), which
+ * inspect.signature() and help() read. */
 static PyMethodDef connector_methods[] = {
-    {"to_json", to_json, METH_NOARGS, "The connector as Graph's JSON request body (bytes)."},
-    {"to_msgpack", to_msgpack, METH_NOARGS, "The same document as MessagePack (bytes)."},
+    {"to_json", to_json, METH_NOARGS,
+     "to_json($self, /)\n--\n\nThe connector as Graph's JSON request body (bytes)."},
+    {"to_msgpack", to_msgpack, METH_NOARGS,
+     "to_msgpack($self, /)\n--\n\nThe same document as MessagePack (bytes)."},
     {"to_dict", to_dict, METH_NOARGS,
+     "to_dict($self, /)\n--\n\n"
      "The same document as a dict with wire names and JSON-compatible values."},
     {"from_json", from_json, METH_O | METH_CLASS,
+     "from_json($type, data, /)\n--\n\n"
      "Decode a connector from JSON (bytes, bytearray, memoryview or str)."},
-    {"from_msgpack", from_msgpack, METH_O | METH_CLASS, "Decode a connector from MessagePack."},
+    {"from_msgpack", from_msgpack, METH_O | METH_CLASS,
+     "from_msgpack($type, data, /)\n--\n\nDecode a connector from MessagePack."},
     {"from_dict", from_dict, METH_O | METH_CLASS,
+     "from_dict($type, data, /)\n--\n\n"
      "Build a connector from a dict with wire names, as to_dict() returns."},
     {"to_json_array", to_json_array, METH_O | METH_CLASS,
+     "to_json_array($type, connectors, /)\n--\n\n"
      "A sequence of connectors as one JSON array (bytes), in one C call."},
     {"from_json_array", from_json_array, METH_O | METH_CLASS,
+     "from_json_array($type, data, /)\n--\n\n"
      "A list of connectors from a JSON array; an error names the item's index."},
     {"to_msgpack_array", to_msgpack_array, METH_O | METH_CLASS,
+     "to_msgpack_array($type, connectors, /)\n--\n\n"
      "A sequence of connectors as one MessagePack array (bytes)."},
     {"from_msgpack_array", from_msgpack_array, METH_O | METH_CLASS,
-     "A list of connectors from a MessagePack array."},
+     "from_msgpack_array($type, data, /)\n--\n\nA list of connectors from a MessagePack array."},
     {"from_json_page", from_json_page, METH_O | METH_CLASS,
-     "A page of a Graph collection ({\"value\": [...], \"@odata.nextLink\": ...}) as "
-     "(list of connectors, next link or None); an error names the item's index."},
+     "from_json_page($type, data, /)\n--\n\nA page of a Graph collection ({\"value\": [...], "
+     "\"@odata.nextLink\": ...}) as (list of connectors, next link or None); an error names "
+     "the item's index."},
     {"from_msgpack_page", from_msgpack_page, METH_O | METH_CLASS,
-     "A page of a collection, as from_json_page, from MessagePack."},
-    {"__reduce__", connector_reduce, METH_NOARGS, NULL},
-    {"_repr_html_", repr_html, METH_NOARGS, "An HTML table of the fields, for notebooks."},
+     "from_msgpack_page($type, data, /)\n--\n\nA page of a collection, as from_json_page, from "
+     "MessagePack."},
+    {"__reduce__", connector_reduce, METH_NOARGS,
+     "__reduce__($self, /)\n--\n\nPickle support: from_dict(to_dict())."},
+    {"_repr_html_", repr_html, METH_NOARGS,
+     "_repr_html_($self, /)\n--\n\nAn HTML table of the fields, for notebooks."},
     {NULL},
 };
 
@@ -364,6 +379,12 @@ int bind_class_methods(PyTypeObject *type, PyObject *module)
         Py_XDECREF(f);
         if (r < 0) return -1;
     }
+    /* Only == and != are defined and ordering raises TypeError, so the __lt__, __le__, __gt__
+     * and __ge__ wrappers that Py_tp_richcompare adds are removed from the class dict for help()
+     * and dir(); the slot itself, which answers NotImplemented for them, stays. */
+    static const char *const unordered[] = {"__lt__", "__le__", "__gt__", "__ge__", NULL};
+    for (const char *const *name = unordered; *name; name++)
+        if (PyDict_DelItemString(type->tp_dict, *name) < 0) return -1;
     PyType_Modified(type);
     return 0;
 }

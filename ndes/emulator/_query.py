@@ -8,7 +8,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .._protocol import FILTERABLE, WIRE_NAMES
+from .._fields import WIRE_NAMES
+from .._protocol import FILTERABLE
 
 Doc = dict[str, Any]
 PROPERTIES = tuple(WIRE_NAMES.values())
