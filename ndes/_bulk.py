@@ -376,15 +376,16 @@ class _Run:
     def _read_keys(self) -> Operation:
         """The connectors in Graph by key value: (the first one, how many have it)."""
         found: dict[Any, tuple[NdesConnector, int]] = {}
-        url: str | None = _ops.first_page_url(self.settings)
-        while url is not None:
-            page, url = yield from _ops.list_page(self.settings, url)
+
+        def take(page: list[NdesConnector]) -> None:
             for connector in page:
                 key = key_value(connector, self.key)
                 if key is None:
                     continue
                 seen = found.get(key)
                 found[key] = (connector, 1) if seen is None else (seen[0], seen[1] + 1)
+
+        yield from _ops.each_page(self.settings, _ops.first_page_url(self.settings), take)
         return found
 
     def _look_again(self) -> Operation:

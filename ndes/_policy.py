@@ -82,6 +82,7 @@ class Settings:
         max_response_bytes: int,
         user_agent: str,
         limiter: WriteLimiter | None = None,
+        max_pages: int = 1000,
     ) -> None:
         self.base_url = base_url
         self.timeout = timeout
@@ -92,6 +93,8 @@ class Settings:
         self.max_response_bytes = max_response_bytes
         self.user_agent = user_agent
         self.limiter = limiter
+        #: The most pages one walk through the collection reads (see _ops.PageTrail).
+        self.max_pages = max_pages
         self._rng = random.Random()
         self._rng_lock = threading.Lock()
 

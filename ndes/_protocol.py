@@ -321,13 +321,12 @@ def read_page(response: HttpResponse, client_request_id: str) -> tuple[list[Any]
 
 def _read_page_python(data: bytes) -> tuple[list[Any], str | None]:
     """Stand-in for the core's NdesConnector.from_json_page until it lands (then deleted)."""
-    import json
-
+    from . import _json
     from ._core import NdesConnector
 
     try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+        doc = _json.loads(data)
+    except ValueError as exc:
         raise errors.DecodeError(f"not JSON: {exc}", getattr(exc, "pos", 0)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
         raise errors.DecodeError("expected an object with a 'value' array", 0)

@@ -86,7 +86,9 @@ class Client(ClientBase):
             settings, filter=filter, select=select, top=top, orderby=orderby
         )
         left = top
+        trail = _ops.PageTrail(settings)
         while url is not None:
+            trail.visit(url)
             page, url = self._run(_ops.list_page(settings, url))
             page, left, url = _ops.within_top(page, left, url)
             yield page
