@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import itertools
 import json
 import sys
 import time
@@ -121,51 +120,57 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _open(name: str, fmt: str | None) -> tuple[IO[str], str]:
-    from ._cli_rows import format_of
+    from ._cli_rows import MAX_LINE, format_of
 
     # Bytes that are not UTF-8 become lone surrogates, which the C core refuses with a
     # ValidationError naming the field: a bad row, not the end of the run.
     if name == "-":
-        stream = sys.stdin
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="surrogateescape")
-    else:
-        stream = open(name, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        if hasattr(sys.stdin, "reconfigure"):
+            sys.stdin.reconfigure(errors="surrogateescape")
+        # stdin cannot be rewound: its first line, read to tell the format and to drop a byte
+        # order mark (a file's is dropped by utf-8-sig), is put back in front of the rest.
+        first = sys.stdin.readline(MAX_LINE).removeprefix("\ufeff")
+        stream: Any = _Chained(first, sys.stdin)
+        return stream, fmt or format_of("", first)
+    stream = open(name, encoding="utf-8-sig", errors="surrogateescape", newline="")
     if fmt is None:
-        first = stream.readline()
-        fmt = format_of("" if name == "-" else name, first)
-        if name == "-":
-            stream = _Chained(first, stream)
-        else:
-            stream.seek(0)
+        fmt = format_of(name, stream.readline(MAX_LINE))
+        stream.seek(0)
     return stream, fmt
 
 
 class _Chained:
-    """stdin with its first line, already read to tell the format, put back in front."""
+    """stdin with its first line, already read, put back in front."""
 
     def __init__(self, first: str, rest: IO[str]) -> None:
-        self._lines = itertools.chain([first] if first else [], rest)
+        self._first = first
+        self._rest = rest
 
-    def __iter__(self) -> Any:
-        return self._lines
+    def readline(self, size: int = -1) -> str:
+        if self._first:
+            first, self._first = self._first, ""
+            return first  # read with the limit the row reader uses, so within its size
+        return self._rest.readline(size)
 
-    def read(self) -> str:
-        return "".join(self._lines)
+    def read(self, size: int = -1) -> str:
+        first, self._first = self._first, ""
+        if size < 0:
+            return first + self._rest.read()
+        return first + self._rest.read(max(0, size - len(first)))
 
     def close(self) -> None:
         pass
 
 
 def _count(name: str, fmt: str) -> int | None:
-    from ._cli_rows import count_rows
+    from ._cli_rows import FileError, count_rows
 
     if name == "-" or fmt == "json":
         return None  # stdin cannot be read twice; a JSON array's count comes when it is parsed
     try:
         with open(name, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
             return count_rows(f, fmt)
-    except OSError:
+    except (OSError, FileError):  # the run itself says what is wrong
         return None
 
 

@@ -1,0 +1,127 @@
+"""`ndes create --from` over hostile files: a bad row is an invalid row and the run goes on;
+no input makes a traceback or makes the reader hold more than a line's worth of text."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+from conftest import TOKEN
+
+from ndes import _cli_rows
+from ndes._bulk import Unreadable
+from ndes.cli import main
+
+DEEP = "[" * 100_000
+
+
+def run(capsys, *argv: str) -> tuple[int, list[dict], str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines()], err
+
+
+@pytest.fixture
+def remote(monkeypatch, server, emu):
+    monkeypatch.setenv("NDES_TOKEN", TOKEN)
+    return ["--base-url", server.base_url, "--write-limit", "none"]
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("deep.jsonl", DEEP + '\n{"displayName":"after"}\n'),
+        ("deep.json", "[" + DEEP + "]"),
+        ("deep-cell.csv", f"displayName,roleScopeTagIds\nbad,{DEEP}\nafter,\n"),
+        ("deep-value.jsonl", '{"displayName":' + DEEP + '}\n{"displayName":"after"}\n'),
+    ],
+)
+def test_a_row_nested_past_the_parser_is_an_invalid_row(capsys, tmp_path, remote, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    code, lines, err = run(capsys, "create", "--from", str(path), *remote)
+    assert code == 3, err
+    assert lines[0]["status"] == "invalid"
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "text", ["\ufeffdisplayName,state\nbom-csv,active\n", '\ufeff{"displayName":"bom-jsonl"}\n']
+)
+@pytest.mark.parametrize("name_the_format", [False, True])
+def test_a_byte_order_mark_on_stdin_is_skipped(capsys, monkeypatch, remote, text, name_the_format):
+    format_option = ["--format", "csv" if "," in text else "jsonl"] if name_the_format else []
+    stdin = io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code, lines, err = run(capsys, "create", "--from", "-", *format_option, *remote)
+    assert code == 0, err
+    assert [d["status"] for d in lines] == ["created"]
+
+
+def test_a_csv_field_over_the_limit_is_an_invalid_row_and_the_run_goes_on(
+    capsys, tmp_path, remote, emu
+):
+    path = tmp_path / "big.csv"
+    path.write_text("displayName,state\n" + "a" * 200_000 + ",active\nafter,active\n")
+    code, lines, err = run(capsys, "create", "--from", str(path), *remote)
+    assert code == 3, err
+    assert [(d["line"], d["status"]) for d in lines] == [(2, "invalid"), (3, "created")]
+    assert "field larger than field limit" in lines[0]["error"]["message"]
+    assert [c.display_name for c in emu.connectors] == ["after"]
+
+
+def test_counting_rows_for_the_progress_bar_survives_what_reading_them_survives(
+    capsys, tmp_path, remote, monkeypatch
+):
+    path = tmp_path / "big.csv"
+    path.write_text("displayName\n" + "a" * 200_000 + "\nafter\n" + DEEP + "\n")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    code, lines, err = run(capsys, "create", "--from", str(path), *remote)
+    assert code == 3, err
+    assert [d["status"] for d in lines] == ["invalid", "created", "created"]
+
+
+class Watched(io.StringIO):
+    """A file that records the longest piece of text it handed out."""
+
+    longest = 0
+
+    def _seen(self, text: str) -> str:
+        self.longest = max(self.longest, len(text))
+        return text
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        return self._seen(super().readline(size))
+
+    def read(self, size: int | None = -1) -> str:
+        return self._seen(super().read(size))
+
+    def __next__(self) -> str:
+        return self._seen(super().__next__())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_line_longer_than_max_line_is_read_through_in_pieces_and_is_invalid(monkeypatch, fmt):
+    monkeypatch.setattr(_cli_rows, "MAX_LINE", 1000)
+    head = "displayName\n" if fmt == "csv" else ""
+    after = "after\n" if fmt == "csv" else '{"displayName":"after"}\n'
+    stream = Watched(head + "x" * 100_000 + "\n" + after)
+    got = list(_cli_rows.rows(stream, fmt))
+    first = 2 if fmt == "csv" else 1
+    assert [line for line, _ in got] == [first, first + 1]
+    assert isinstance(got[0][1], Unreadable) and "longer than 1000" in str(got[0][1].error)
+    assert got[1][1] == {"display_name": "after"} or got[1][1] == {"displayName": "after"}
+    assert stream.longest <= 1000
+
+
+def test_a_json_array_over_max_json_is_refused_without_reading_it_whole(
+    capsys, tmp_path, remote, monkeypatch
+):
+    monkeypatch.setattr(_cli_rows, "MAX_JSON", 1000)
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps([{"displayName": f"n{i}"} for i in range(100)]))
+    code, lines, err = run(capsys, "create", "--from", str(path), *remote)
+    assert code == 2 and lines == []
+    assert "JSON Lines" in err and "Traceback" not in err
