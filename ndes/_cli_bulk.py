@@ -4,7 +4,8 @@ stdout gets one JSON line per row, in row order: ``line``, ``status`` and the ``
 the ``error``. stderr gets a progress bar when it is a terminal, and a summary line at the end.
 The exit code is 0 only when every row was created or already existed; otherwise the most
 serious outcome seen decides: 6 some outcome unknown, 5 nothing reached Graph, 4 Graph refused
-a row, 3 a row was invalid (the codes of ``ndes create``).
+a row, 3 a row was invalid (the codes of ``ndes create``). A run stopped early exits 130 on
+Ctrl-C and 141 when stdout's reader goes away (``| head``), and says to re-run with --if-absent.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ._cli_progress import Progress
 
 EXIT_OK, EXIT_USAGE, EXIT_VALIDATION, EXIT_GRAPH, EXIT_TRANSPORT, EXIT_UNKNOWN = 0, 2, 3, 4, 5, 6
 EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
+EXIT_BROKEN_PIPE = 141  # as a shell reports SIGPIPE: stdout's reader went away mid-run
 _STOPPED = (
     "rows with no JSON line above were not all settled (a batch may have been in flight): "
     "run again with --if-absent"
@@ -231,6 +233,11 @@ def _create_rows(
                     on_entry=out.entry,
                 )
             )
+    except BrokenPipeError:
+        # Whoever read the JSON lines is gone (`| head`): creating more that nobody sees
+        # reported would only make the re-run's work harder, so the run stops here.
+        _drop_stdout()
+        return _stop(progress, EXIT_BROKEN_PIPE, f"stdout was closed; {_STOPPED}")
     except (FileError, csv.Error) as exc:
         out.flush()
         return _stop(progress, EXIT_USAGE, f"{args.from_file}: {exc}; {_STOPPED}")
@@ -251,6 +258,16 @@ def _create_rows(
     print(f"ndes: {result.summary()} ({elapsed:.1f} s{rate})", file=sys.stderr)
     codes = [_exit_code(e.error) for e in result if not e.ok and e.error is not None]
     return max(codes, default=EXIT_OK)
+
+
+def _drop_stdout() -> None:
+    """Points stdout at /dev/null, so that the interpreter's flush at exit does not fail too."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind it (a test's stdout)
+        pass
 
 
 def _stop(progress: Progress | None, code: int, message: str) -> int:

@@ -125,3 +125,32 @@ def test_a_json_array_over_max_json_is_refused_without_reading_it_whole(
     code, lines, err = run(capsys, "create", "--from", str(path), *remote)
     assert code == 2 and lines == []
     assert "JSON Lines" in err and "Traceback" not in err
+
+
+class ClosedAfter(io.StringIO):
+    """A stdout whose reader goes away after `lines` lines (`| head -n lines`)."""
+
+    def __init__(self, lines: int) -> None:
+        super().__init__()
+        self.left = lines
+
+    def write(self, text: str) -> int:
+        if self.left <= 0:
+            raise BrokenPipeError(32, "Broken pipe")
+        self.left -= text.count("\n")
+        return super().write(text)
+
+
+def test_stdout_closed_mid_run_stops_sending_and_says_how_to_settle(
+    capsys, tmp_path, remote, emu, monkeypatch
+):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps({"displayName": f"n{i}"}) + "\n" for i in range(100)))
+    out = ClosedAfter(1)
+    monkeypatch.setattr(sys, "stdout", out)
+    code = main(["create", "--from", str(path), *remote])
+    err = capsys.readouterr().err
+    assert code == 141
+    assert "stdout was closed" in err and "--if-absent" in err and "Traceback" not in err
+    assert out.getvalue().count("\n") == 1
+    assert len(emu.connectors) == 20  # the batch in flight, and no batch after it
