@@ -94,8 +94,12 @@ def _write_limit(text: str) -> tuple[int, float] | None:
         limit = (int(writes), float(seconds))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not N/SECONDS, e.g. 100/20") from None
-    if limit[0] < 1 or limit[1] <= 0:
-        raise argparse.ArgumentTypeError("a write limit needs N >= 1 and SECONDS > 0")
+    from ._policy import WriteLimiter
+
+    try:
+        WriteLimiter(*limit)  # the one check of a write limit, the library's own
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return limit
 
 

@@ -3,10 +3,13 @@ in any window of `per` seconds, and no reservation waits longer than the window 
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import ndes
 from ndes._policy import WriteLimiter
+from ndes.cli import main
 
 
 class Clock:
@@ -41,3 +44,22 @@ def test_no_window_holds_more_than_the_limit(limit, per, steps):
     for i, t in enumerate(starts):
         window = [u for u in starts[i:] if u < t + per - slack]
         assert len(window) <= limit, (t, window)
+
+
+@pytest.mark.parametrize(
+    "limit, per",
+    [(1, float("nan")), (1, float("inf")), (1, -1.0), (0, 1.0), (2.5, 1.0), (True, 1.0), (1, "20")],
+)
+def test_a_write_limit_that_cannot_be_kept_is_refused_when_given(limit, per):
+    with pytest.raises((ValueError, TypeError)):
+        WriteLimiter(limit, per)
+    with pytest.raises((ValueError, TypeError)):
+        ndes.Client("t", write_limit=(limit, per))
+
+
+@pytest.mark.parametrize("text", ["1/nan", "1/inf", "5/-inf", "1/1e999"])
+def test_the_cli_refuses_a_write_limit_that_cannot_be_kept(capsys, text):
+    with pytest.raises(SystemExit) as exit:
+        main(["create", "--from", "x.csv", "--emulator", "--write-limit", text])
+    assert exit.value.code == 2
+    assert "write limit" in capsys.readouterr().err
