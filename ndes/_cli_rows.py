@@ -162,7 +162,7 @@ def _jsonl_rows(stream: IO[str]) -> Iterator[Row]:
         if not text.strip():
             continue
         try:
-            value = _json.loads(text)
+            value = _json.loads(text, _fields)
         except ValueError as exc:
             yield lines.number, Unreadable(_decode_error(exc), text.rstrip("\n"))
             continue
@@ -185,7 +185,7 @@ def json_array_rows(text: str) -> list[Row]:
         line += text.count("\n", counted, pos)
         counted = pos
         try:
-            value, end = _json.raw_decode(text, pos)
+            value, end = _json.raw_decode(text, pos, _fields)
         except ValueError as exc:
             out.append((line, Unreadable(_decode_error(exc))))
             return out
@@ -206,7 +206,26 @@ def _skip(text: str, pos: int) -> int:
     return pos
 
 
+class _Doubled(dict[str, Any]):
+    """An object that names a key twice: json would keep the last value without a word."""
+
+    twice = ""
+
+
+def _fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in fields:
+            doubled = _Doubled(fields)
+            doubled.twice = key
+            return doubled
+        fields[key] = value
+    return fields
+
+
 def _object(value: Any, text: str) -> Any:
+    if isinstance(value, _Doubled):
+        return Unreadable(ValidationError(value.twice, "given twice in the row"), text.strip())
     if isinstance(value, dict):
         return value
     error = ValidationError("row", f"is a JSON {type(value).__name__}, not an object")

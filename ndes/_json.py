@@ -8,22 +8,23 @@ malformed document gives."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-_DECODER = json.JSONDecoder()
+Pairs = Callable[[list[tuple[str, Any]]], Any]
 _TOO_DEEP = "nested deeper than the JSON parser can follow"
 
 
-def loads(data: bytes | str) -> Any:
+def loads(data: bytes | str, object_pairs_hook: Pairs | None = None) -> Any:
     try:
-        return json.loads(data)
+        return json.loads(data, object_pairs_hook=object_pairs_hook)
     except RecursionError:
         raise json.JSONDecodeError(_TOO_DEEP, "", 0) from None
 
 
-def raw_decode(text: str, pos: int) -> tuple[Any, int]:
+def raw_decode(text: str, pos: int, object_pairs_hook: Pairs | None = None) -> tuple[Any, int]:
     """The value starting at ``pos`` and the index where it ends."""
     try:
-        return _DECODER.raw_decode(text, pos)
+        return json.JSONDecoder(object_pairs_hook=object_pairs_hook).raw_decode(text, pos)
     except RecursionError:
         raise json.JSONDecodeError(_TOO_DEEP, text, pos) from None

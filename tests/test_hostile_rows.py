@@ -154,3 +154,22 @@ def test_stdout_closed_mid_run_stops_sending_and_says_how_to_settle(
     assert "stdout was closed" in err and "--if-absent" in err and "Traceback" not in err
     assert out.getvalue().count("\n") == 1
     assert len(emu.connectors) == 20  # the batch in flight, and no batch after it
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("dup.jsonl", '{"displayName":"first","displayName":"second"}\n{"displayName":"ok"}\n'),
+        ("dup.json", '[{"displayName":"first","displayName":"second"},{"displayName":"ok"}]'),
+    ],
+)
+def test_a_field_given_twice_in_a_json_row_is_invalid_not_the_last_one_silently(
+    capsys, tmp_path, remote, emu, name, text
+):
+    path = tmp_path / name
+    path.write_text(text)
+    code, lines, err = run(capsys, "create", "--from", str(path), *remote)
+    assert code == 3, err
+    assert [d["status"] for d in lines] == ["invalid", "created"]
+    assert lines[0]["error"]["field"] == "displayName"
+    assert [c.display_name for c in emu.connectors] == ["ok"]
