@@ -152,3 +152,15 @@ def test_sub_response_headers_in_any_case_and_type_still_give_retry_after():
     result, sent, slept = run(bulk.create_many(settings(), names(2)), answering(make))
     assert statuses(result) == ["created", "created"]
     assert attempts == [["0", "1"], ["0", "1"]]
+
+
+def test_a_batch_answer_over_max_response_bytes_is_unknown_and_found_again(make_client, emu):
+    emu.inject("delay", seconds=0)  # the GET of the collection goes through as it is
+    emu.inject("oversize", size=64 * 1024)  # the batch is acted on; its answer is too long
+    client = make_client(write_limit=None, max_response_bytes=32 * 1024)
+    rows = [{"displayName": f"n{i}"} for i in range(25)]
+    result = client.create_many(rows, if_absent=True)
+    assert result.ok and result.counts["created"] == 25
+    assert sorted(c.display_name for c in emu.connectors) == sorted(r["displayName"] for r in rows)
+    batches = [r for r in emu.requests if r.path.endswith("$batch")]
+    assert len(batches) == 2  # the first batch was never sent again

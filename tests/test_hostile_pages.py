@@ -153,3 +153,16 @@ def test_first_page_url_refuses_a_name_that_is_not_a_str_with_a_type_error():
         _ops.first_page_url(settings(), select=["id", 5])
     with pytest.raises(TypeError, match="NoneType"):
         _ops.first_page_url(settings(), orderby=[None])
+
+
+def test_get_or_create_finds_a_match_on_the_last_page_of_a_server_ignoring_the_filter():
+    pages = {
+        URL + "?$filter=displayName%20eq%20%27O%27%27Brien%27": (URL + "?$skiptoken=1", "a", "b"),
+        URL + "?$skiptoken=1": (URL + "?$skiptoken=2", "c"),
+        URL + "?$skiptoken=2": (None, "O'Brien"),
+    }
+    respond = counted(lambda r: page(*pages[r.url]))
+    op = _ops.get_or_create(settings(), NdesConnector(display_name="O'Brien"), "display_name")
+    result, sent, _ = run(op, respond)
+    assert result[1] is False and result[0].display_name == "O'Brien"
+    assert [r.method for r in sent] == ["GET"] * 3
