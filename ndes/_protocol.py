@@ -152,7 +152,8 @@ def _error_fields(response: HttpResponse) -> tuple[str | None, str, str | None, 
                 inner.get("request-id") if isinstance(inner.get("request-id"), str) else None
             )
             date = inner.get("date") if isinstance(inner.get("date"), str) else None
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        # RecursionError: json.loads recurses once per nesting level ("[" * 200000).
         text = response.body[: EXCERPT_CHARS * 4].decode("utf-8", "replace")
         text = " ".join(text.split())[:EXCERPT_CHARS]
         content_type = response.header("content-type") or "no content type"
