@@ -9,6 +9,9 @@ import sys
 
 import pytest
 from conftest import TOKEN
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from ndes import _cli_rows
 from ndes._bulk import Unreadable
@@ -173,3 +176,75 @@ def test_a_field_given_twice_in_a_json_row_is_invalid_not_the_last_one_silently(
     assert [d["status"] for d in lines] == ["invalid", "created"]
     assert lines[0]["error"]["field"] == "displayName"
     assert [c.display_name for c in emu.connectors] == ["ok"]
+
+
+def _answer_every_batch(request):
+    from ndes._http import HttpResponse
+
+    subs = json.loads(request.body)["requests"] if request.method == "POST" else []
+    answers = [
+        {"id": s["id"], "status": 201, "body": {**s["body"], "id": "x" + s["id"]}} for s in subs
+    ]
+    return HttpResponse(200, {}, json.dumps({"responses": answers, "value": []}).encode())
+
+
+_piece = st.one_of(
+    st.sampled_from(
+        [
+            "displayName",
+            "display_name",
+            "state",
+            "roleScopeTagIds",
+            "lastConnectionDateTime",
+            "nope",
+            "@odata.type",
+            ",",
+            '"',
+            "\n",
+            "\r\n",
+            "[",
+            "]",
+            "{",
+            "}",
+            ":",
+            "null",
+            "1e999",
+            "9" * 5000,
+            "\ufeff",
+            "\x00",
+            "\udcff",
+            "active",
+            "2020-01-01T00:00:00Z",
+            ";",
+            "[" * 2000,
+        ]
+    ),
+    st.text(max_size=4),
+)
+
+
+@hyp_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fmt=st.sampled_from(["csv", "jsonl", "json"]), pieces=st.lists(_piece, max_size=30))
+@example(fmt="jsonl", pieces=["[" * 2000])
+@example(fmt="json", pieces=["[", "[" * 2000])
+@example(fmt="csv", pieces=["roleScopeTagIds\n", "[" * 2000])
+@example(fmt="jsonl", pieces=['{"state":"active","state":"none"}'])
+@example(fmt="csv", pieces=["displayName\n", "a" * 200_000])
+def test_any_text_is_rows_or_a_file_error_and_every_row_settles(fmt, pieces):
+    from test_bulk_policy import run as drive
+    from test_policy import settings
+
+    from ndes import BulkResult
+    from ndes import _bulk as bulk
+
+    text = "".join(pieces)
+    try:
+        got = list(_cli_rows.rows(io.StringIO(text), fmt))
+    except _cli_rows.FileError:
+        return
+    assert all(isinstance(line, int) and isinstance(row, (dict, Unreadable)) for line, row in got)
+    result, _, _ = drive(
+        bulk.create_many(settings(), [row for _, row in got], if_absent=True),
+        _answer_every_batch,
+    )
+    assert isinstance(result, BulkResult) and len(result) == len(got)
