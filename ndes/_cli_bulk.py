@@ -133,20 +133,23 @@ def _open(name: str, fmt: str | None) -> tuple[IO[str], str]:
     if name == "-":
         if hasattr(sys.stdin, "reconfigure"):
             sys.stdin.reconfigure(errors="surrogateescape")
-        # stdin cannot be rewound: its first line, read to tell the format and to drop a byte
-        # order mark (a file's is dropped by utf-8-sig), is put back in front of the rest.
-        first = sys.stdin.readline(MAX_LINE).removeprefix("\ufeff")
-        stream: Any = _Chained(first, sys.stdin)
-        return stream, fmt or format_of("", first)
-    stream = open(name, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    if fmt is None:
-        fmt = format_of(name, stream.readline(MAX_LINE))
-        stream.seek(0)
-    return stream, fmt
+        raw: IO[str] = sys.stdin
+    else:
+        raw = open(name, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    if name != "-" and raw.seekable():
+        if fmt is None:
+            fmt = format_of(name, raw.readline(MAX_LINE))
+            raw.seek(0)
+        return raw, fmt
+    # stdin or a pipe (`--from <(generate)`) cannot be rewound: its first line, read to tell
+    # the format and to drop a byte order mark, is put back in front of the rest.
+    first = raw.readline(MAX_LINE).removeprefix("\ufeff")
+    stream: Any = _Chained(first, raw)
+    return stream, fmt or format_of("" if name == "-" else name, first)
 
 
 class _Chained:
-    """stdin with its first line, already read, put back in front."""
+    """A stream that cannot be rewound, with its first line, already read, put back in front."""
 
     def __init__(self, first: str, rest: IO[str]) -> None:
         self._first = first
@@ -165,15 +168,21 @@ class _Chained:
         return first + self._rest.read(max(0, size - len(first)))
 
     def close(self) -> None:
-        pass
+        if self._rest is not sys.stdin:
+            self._rest.close()
 
 
 def _count(name: str, fmt: str) -> int | None:
+    import os
+    import stat
+
     from ._cli_rows import FileError, count_rows
 
     if name == "-" or fmt == "json":
         return None  # stdin cannot be read twice; a JSON array's count comes when it is parsed
     try:
+        if not stat.S_ISREG(os.stat(name).st_mode):
+            return None  # a pipe (`--from <(generate)`) read to count it would be drained
         with open(name, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
             return count_rows(f, fmt)
     except (OSError, FileError):  # the run itself says what is wrong

@@ -248,3 +248,30 @@ def test_any_text_is_rows_or_a_file_error_and_every_row_settles(fmt, pieces):
         _answer_every_batch,
     )
     assert isinstance(result, BulkResult) and len(result) == len(got)
+
+
+@pytest.mark.parametrize("tty", [False, True])
+@pytest.mark.parametrize("name", ["rows.csv", "rows"])
+def test_a_pipe_named_as_the_file_is_read_once(
+    capsys, tmp_path, remote, emu, monkeypatch, tty, name
+):
+    """`--from <(generate)` names a pipe: it cannot be rewound after its first line is read to
+    tell the format, and counting its rows for the progress bar would drain it."""
+    import os
+    import threading
+
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    text = "displayName\n" + "".join(f"n{i}\n" for i in range(5))
+
+    def feed():
+        with open(fifo, "w") as f:
+            f.write(text)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty, raising=False)
+    code, lines, err = run(capsys, "create", "--from", str(fifo), *remote)
+    writer.join(10)
+    assert code == 0, err
+    assert [d["status"] for d in lines] == ["created"] * 5
