@@ -103,9 +103,19 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("emulator", help="serve the Graph emulator until interrupted")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
-    serve.add_argument("--page-size", type=int, default=100, help="connectors per list page")
+    serve.add_argument("--page-size", type=_positive, default=100, help="connectors per list page")
     _cli_bulk.add_emulator_arguments(serve)
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
 
 
 def _command(commands: Any, name: str, help_text: str, description: str) -> Any:

@@ -43,3 +43,19 @@ def test_a_sub_request_with_a_query_it_cannot_read_gets_its_own_400():
     assert reply.status == 200
     (answer,) = json.loads(reply.body)["responses"]
     assert answer["status"] == 400
+
+
+@pytest.mark.parametrize("size", [0, -1, 2.5, True])
+def test_a_page_size_that_cannot_page_is_refused(size):
+    # 0 made every page empty with a next link to itself; a negative one sliced from the end.
+    with pytest.raises((ValueError, TypeError)):
+        GraphEmulator(page_size=size)
+
+
+@pytest.mark.parametrize("size", ["0", "-3"])
+def test_the_emulator_command_refuses_such_a_page_size(capsys, size):
+    from ndes.cli import _parser
+
+    with pytest.raises(SystemExit) as exit:  # the parser alone: a server is never started
+        _parser().parse_args(["emulator", "--port", "0", "--page-size", size])
+    assert exit.value.code == 2 and "page-size" in capsys.readouterr().err
