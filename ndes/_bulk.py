@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import _ops, _protocol, errors
+from . import _json, _ops, _protocol, errors
 from ._bulk_result import CREATED, ERROR, EXISTING, INVALID, UNKNOWN, BulkEntry, BulkResult
 from ._core import NdesConnector
 from ._fields import WIRE_NAMES, connector_from_fields, python_name
@@ -249,9 +249,14 @@ class _Run:
     def _read_answers(
         self, batch: list[_Pending], response: HttpResponse, client_request_id: str
     ) -> None:
+        """Matches each item with its sub-response by id. An item is settled only by the one
+        answer that names it: with none, or several (they may disagree), it is unknown, as is
+        every item of an answer that cannot be read at all. Entries that name no item (not an
+        object, an id that is not a string) only leave those items unanswered."""
         try:
-            answers = json.loads(response.body)["responses"]
-            by_id = {a["id"]: a for a in answers}
+            answers = _json.loads(response.body)["responses"]
+            if not isinstance(answers, list):
+                raise TypeError(f"responses is a {type(answers).__name__}, not an array")
         except (ValueError, TypeError, KeyError) as exc:
             error = errors.UnexpectedResponseError(
                 response.status,
@@ -262,19 +267,23 @@ class _Run:
             for p in batch:
                 self._unknown(p, error)
             return
+        by_id: dict[str, list[dict[str, Any]]] = {}
+        for answer in answers:
+            if isinstance(answer, dict) and type(answer.get("id")) is str:
+                by_id.setdefault(answer["id"], []).append(answer)
         for p in batch:
-            answer = by_id.get(str(p.index))
-            if not isinstance(answer, dict):
-                self._unknown(
-                    p,
-                    errors.UnexpectedResponseError(
-                        response.status,
-                        f"the batch answer has no response for request {p.index}",
-                        client_request_id=client_request_id,
-                    ),
-                )
+            found = by_id.get(str(p.index), [])
+            if len(found) == 1:
+                self._read_answer(p, found[0], client_request_id)
                 continue
-            self._read_answer(p, answer, client_request_id)
+            why = f"answered {len(found)} times" if found else "not answered"
+            error = errors.UnexpectedResponseError(
+                response.status,
+                f"request {p.index} of the batch was {why}, so its outcome is unknown",
+                request_id=response.header("request-id"),
+                client_request_id=client_request_id,
+            )
+            self._unknown(p, error)
 
     def _read_answer(self, p: _Pending, answer: dict[str, Any], client_request_id: str) -> None:
         status = answer.get("status")
@@ -300,13 +309,11 @@ class _Run:
             if isinstance(headers, dict)
             else {}
         )
-        if not isinstance(status, int):
-            status = 0
-        if isinstance(body, (dict, list)):
-            raw = json.dumps(body).encode()
-        else:
-            raw = b"" if body is None else str(body).encode()
-        error = _protocol.graph_error(HttpResponse(status, headers, raw), client_request_id)
+        if type(status) is not int:
+            status = 0  # no status Graph sends: an answer that proves nothing
+        error = _protocol.graph_error(
+            HttpResponse(status, headers, _sub_body(body)), client_request_id
+        )
         if status in _protocol.RETRYABLE:
             self._retry_later(p, error)
         elif isinstance(error, errors.OutcomeUnknownError):  # 5xx, or a 2xx that is no 201
@@ -376,15 +383,16 @@ class _Run:
     def _read_keys(self) -> Operation:
         """The connectors in Graph by key value: (the first one, how many have it)."""
         found: dict[Any, tuple[NdesConnector, int]] = {}
-        url: str | None = _ops.first_page_url(self.settings)
-        while url is not None:
-            page, url = yield from _ops.list_page(self.settings, url)
+
+        def take(page: list[NdesConnector]) -> None:
             for connector in page:
                 key = key_value(connector, self.key)
                 if key is None:
                     continue
                 seen = found.get(key)
                 found[key] = (connector, 1) if seen is None else (seen[0], seen[1] + 1)
+
+        yield from _ops.each_page(self.settings, _ops.first_page_url(self.settings), take)
         return found
 
     def _look_again(self) -> Operation:
@@ -426,3 +434,17 @@ class _Run:
                     ),
                     input=p.connector,
                 )
+
+
+def _sub_body(body: Any) -> bytes:
+    """A sub-response's body as the bytes a direct answer would have carried, for reading
+    its error: JSON written again (empty if it cannot be: it came from a parser that nests
+    deeper than the writer may), a string as UTF-8 (lone surrogates replaced)."""
+    if body is None:
+        return b""
+    if isinstance(body, (dict, list)):
+        try:
+            return json.dumps(body).encode()
+        except (ValueError, RecursionError):
+            return b""
+    return str(body).encode("utf-8", "replace")

@@ -4,14 +4,14 @@ stdout gets one JSON line per row, in row order: ``line``, ``status`` and the ``
 the ``error``. stderr gets a progress bar when it is a terminal, and a summary line at the end.
 The exit code is 0 only when every row was created or already existed; otherwise the most
 serious outcome seen decides: 6 some outcome unknown, 5 nothing reached Graph, 4 Graph refused
-a row, 3 a row was invalid (the codes of ``ndes create``).
+a row, 3 a row was invalid (the codes of ``ndes create``). A run stopped early exits 130 on
+Ctrl-C and 141 when stdout's reader goes away (``| head``), and says to re-run with --if-absent.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import itertools
 import json
 import sys
 import time
@@ -23,6 +23,7 @@ from ._cli_progress import Progress
 from .cli import EXIT_OK, EXIT_USAGE, exit_code
 
 EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
+EXIT_BROKEN_PIPE = 141  # as a shell reports SIGPIPE: stdout's reader went away mid-run
 _STOPPED = (
     "rows with no JSON line above were not all settled (a batch may have been in flight): "
     "run again with --if-absent"
@@ -97,8 +98,12 @@ def _write_limit(text: str) -> tuple[int, float] | None:
         limit = (int(writes), float(seconds))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not N/SECONDS, e.g. 100/20") from None
-    if limit[0] < 1 or limit[1] <= 0:
-        raise argparse.ArgumentTypeError("a write limit needs N >= 1 and SECONDS > 0")
+    from ._policy import WriteLimiter
+
+    try:
+        WriteLimiter(*limit)  # the one check of a write limit, the library's own
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return limit
 
 
@@ -125,51 +130,66 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _open(name: str, fmt: str | None) -> tuple[IO[str], str]:
-    from ._cli_rows import format_of
+    from ._cli_rows import MAX_LINE, format_of
 
     # Bytes that are not UTF-8 become lone surrogates, which the C core refuses with a
     # ValidationError naming the field: a bad row, not the end of the run.
     if name == "-":
-        stream = sys.stdin
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="surrogateescape")
+        if hasattr(sys.stdin, "reconfigure"):
+            sys.stdin.reconfigure(errors="surrogateescape")
+        raw: IO[str] = sys.stdin
     else:
-        stream = open(name, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    if fmt is None:
-        first = stream.readline()
-        fmt = format_of("" if name == "-" else name, first)
-        if name == "-":
-            stream = _Chained(first, stream)
-        else:
-            stream.seek(0)
-    return stream, fmt
+        raw = open(name, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    if name != "-" and raw.seekable():
+        if fmt is None:
+            fmt = format_of(name, raw.readline(MAX_LINE))
+            raw.seek(0)
+        return raw, fmt
+    # stdin or a pipe (`--from <(generate)`) cannot be rewound: its first line, read to tell
+    # the format and to drop a byte order mark, is put back in front of the rest.
+    first = raw.readline(MAX_LINE).removeprefix("\ufeff")
+    stream: Any = _Chained(first, raw)
+    return stream, fmt or format_of("" if name == "-" else name, first)
 
 
 class _Chained:
-    """stdin with its first line, already read to tell the format, put back in front."""
+    """A stream that cannot be rewound, with its first line, already read, put back in front."""
 
     def __init__(self, first: str, rest: IO[str]) -> None:
-        self._lines = itertools.chain([first] if first else [], rest)
+        self._first = first
+        self._rest = rest
 
-    def __iter__(self) -> Any:
-        return self._lines
+    def readline(self, size: int = -1) -> str:
+        if self._first:
+            first, self._first = self._first, ""
+            return first  # read with the limit the row reader uses, so within its size
+        return self._rest.readline(size)
 
-    def read(self) -> str:
-        return "".join(self._lines)
+    def read(self, size: int = -1) -> str:
+        first, self._first = self._first, ""
+        if size < 0:
+            return first + self._rest.read()
+        return first + self._rest.read(max(0, size - len(first)))
 
     def close(self) -> None:
-        pass
+        if self._rest is not sys.stdin:
+            self._rest.close()
 
 
 def _count(name: str, fmt: str) -> int | None:
-    from ._cli_rows import count_rows
+    import os
+    import stat
+
+    from ._cli_rows import FileError, count_rows
 
     if name == "-" or fmt == "json":
         return None  # stdin cannot be read twice; a JSON array's count comes when it is parsed
     try:
+        if not stat.S_ISREG(os.stat(name).st_mode):
+            return None  # a pipe (`--from <(generate)`) read to count it would be drained
         with open(name, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
             return count_rows(f, fmt)
-    except OSError:
+    except (OSError, FileError):  # the run itself says what is wrong
         return None
 
 
@@ -231,6 +251,11 @@ def _create_rows(
                     on_entry=out.entry,
                 )
             )
+    except BrokenPipeError:
+        # Whoever read the JSON lines is gone (`| head`): creating more that nobody sees
+        # reported would only make the re-run's work harder, so the run stops here.
+        _drop_stdout()
+        return _stop(progress, EXIT_BROKEN_PIPE, f"stdout was closed; {_STOPPED}")
     except (FileError, csv.Error) as exc:
         out.flush()
         return _stop(progress, EXIT_USAGE, f"{args.from_file}: {exc}; {_STOPPED}")
@@ -251,6 +276,16 @@ def _create_rows(
     print(f"ndes: {result.summary()} ({elapsed:.1f} s{rate})", file=sys.stderr)
     codes = [exit_code(e.error) for e in result if not e.ok and e.error is not None]
     return max(codes, default=EXIT_OK)
+
+
+def _drop_stdout() -> None:
+    """Points stdout at /dev/null, so that the interpreter's flush at exit does not fail too."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind it (a test's stdout)
+        pass
 
 
 def _stop(progress: Progress | None, code: int, message: str) -> int:

@@ -74,20 +74,66 @@ def first_page_url(
     if filter is not None:
         query["$filter"] = filter
     if select is not None:
-        names = select.split(",") if isinstance(select, str) else list(select)
+        names = _names(select, "select")
         query["$select"] = ",".join(_protocol.wire_name(n.strip()) for n in names)
     if top is not None:
         if isinstance(top, bool) or not isinstance(top, int) or top < 1:
             raise ValueError(f"top must be a positive int, not {top!r}")
         query["$top"] = str(top)
     if orderby is not None:
-        items = orderby.split(",") if isinstance(orderby, str) else list(orderby)
+        items = _names(orderby, "orderby")
         ordered = []
         for item in items:
             name, _, direction = item.strip().partition(" ")
             ordered.append(" ".join([_protocol.wire_name(name), *direction.split()]))
         query["$orderby"] = ",".join(ordered)
     return _protocol.collection_url(settings.base_url, query)
+
+
+def _names(given: str | Iterable[str], option: str) -> list[str]:
+    names = given.split(",") if isinstance(given, str) else list(given)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"{option} takes names as str, not {type(name).__name__}")
+    return names
+
+
+class PageTrail:
+    """The pages one walk through the collection has read. ``visit(url)`` comes before each
+    page is read (list_pages in both clients, every loop here): a next link back to a page
+    already read (a page linking to itself, an empty link, a cycle) or a walk past
+    ``settings.max_pages`` pages is UnexpectedResponseError, raised before that request is
+    sent. A server that pages in a circle, or for ever, must not hold the caller, nor what it
+    collects, for ever; the caller keeps the pages before the error."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._max = settings.max_pages
+        self._seen: set[str] = set()
+
+    def visit(self, url: str) -> None:
+        if url in self._seen:
+            raise errors.UnexpectedResponseError(
+                200, f"@odata.nextLink {url!r} leads back to a page already read; not read again"
+            )
+        if len(self._seen) >= self._max:
+            raise errors.UnexpectedResponseError(
+                200, f"more than {self._max} pages (max_pages); the next one was not read"
+            )
+        self._seen.add(url)
+
+
+def each_page(
+    settings: Settings, url: str, take: Callable[[list[NdesConnector]], bool | None]
+) -> Operation:
+    """Reads the pages from ``url`` on, handing each to ``take``, until the last one or until
+    ``take`` returns True (it has seen enough)."""
+    trail = PageTrail(settings)
+    next_url: str | None = url
+    while next_url is not None:
+        trail.visit(next_url)
+        page, next_url = yield from list_page(settings, next_url)
+        if take(page):
+            return
 
 
 def list_page(settings: Settings, url: str) -> Operation:
@@ -136,26 +182,28 @@ def delete(settings: Settings, connector_id: str) -> Operation:
     return None
 
 
-def find(settings: Settings, key: str, value: Any) -> Operation:
-    """Every connector whose `key` (a Python name) equals `value`: the collection filtered on
-    the server when the property allows it, and matched here too, since not every Graph
-    deployment honours `$filter` on this resource."""
+def find(settings: Settings, key: str, value: Any, limit: int | None = None) -> Operation:
+    """Every connector whose `key` (a Python name) equals `value`, or the first ``limit`` of
+    them: the collection filtered on the server when the property allows it, and matched here
+    too, since not every Graph deployment honours `$filter` on this resource."""
     filter_ = None
     if key in _protocol.FILTERABLE and isinstance(value, str):
         filter_ = f"{WIRE_NAMES[key]} eq {_protocol.odata_string(value)}"
-    url: str | None = first_page_url(settings, filter=filter_)
     found: list[NdesConnector] = []
-    while url is not None:
-        try:
-            page, url = yield from list_page(settings, url)
-        except errors.BadRequestError:
-            if filter_ is None:
-                raise
-            # A deployment that refuses the filter: page through everything instead.
-            filter_, url, found = None, first_page_url(settings), []
-            continue
-        found += [c for c in page if getattr(c, key) == value]
-    return found
+
+    def take(page: list[NdesConnector]) -> bool:
+        found.extend(c for c in page if getattr(c, key) == value)
+        return limit is not None and len(found) >= limit
+
+    try:
+        yield from each_page(settings, first_page_url(settings, filter=filter_), take)
+    except errors.BadRequestError:
+        if filter_ is None:
+            raise
+        # A deployment that refuses the filter: page through everything instead.
+        found.clear()
+        yield from each_page(settings, first_page_url(settings), take)
+    return found[:limit]
 
 
 def get_or_create(settings: Settings, connector: NdesConnector, key: str) -> Operation:
@@ -167,7 +215,8 @@ def get_or_create(settings: Settings, connector: NdesConnector, key: str) -> Ope
     value = getattr(connector, name)
     if value is None:
         raise ValueError(f"get_or_create: the connector's {name} (the key) is not set")
-    found = yield from find(settings, name, value)
+    # Two matches already make the key ambiguous: no need to read further.
+    found = yield from find(settings, name, value, limit=2)
     if len(found) > 1:
         raise errors.AmbiguousKeyError(name, value, len(found))
     if found:
@@ -176,7 +225,7 @@ def get_or_create(settings: Settings, connector: NdesConnector, key: str) -> Ope
         created = yield from create(settings, connector)
     except errors.OutcomeUnknownError as unknown:
         try:
-            found = yield from find(settings, name, value)
+            found = yield from find(settings, name, value, limit=2)
         except errors.NdesError as lookup:
             _policy_append(unknown, f"looking the connector up again failed: {lookup}")
             raise unknown from None
@@ -232,10 +281,14 @@ class Pages:
             settings, filter=filter, select=select, top=top, orderby=orderby
         )
         self._left = top
+        self._trail = PageTrail(settings)
 
     def next_operation(self) -> Operation | None:
         """The GET of the next page, or None when the listing is done."""
-        return None if self._url is None else list_page(self._settings, self._url)
+        if self._url is None:
+            return None
+        self._trail.visit(self._url)  # a next link that loops, or a pager without end, stops
+        return list_page(self._settings, self._url)
 
     def take(self, answer: tuple[list[NdesConnector], str | None]) -> list[NdesConnector]:
         """The connectors of a page's answer that ``top`` allows; notes where to go next."""

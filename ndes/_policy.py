@@ -18,6 +18,7 @@ Actions and what the driver sends back into the generator:
 
 from __future__ import annotations
 
+import math
 import random
 import sys
 import threading
@@ -134,6 +135,7 @@ class Settings:
         max_response_bytes: int,
         user_agent: str,
         limiter: WriteLimiter | None = None,
+        max_pages: int = 1000,
     ) -> None:
         self.base_url = base_url
         self.timeout = timeout
@@ -144,6 +146,8 @@ class Settings:
         self.max_response_bytes = max_response_bytes
         self.user_agent = user_agent
         self.limiter = limiter
+        #: The most pages one walk through the collection reads (see _ops.PageTrail).
+        self.max_pages = max_pages
         self._rng = random.Random()
         self._rng_lock = threading.Lock()
 
@@ -159,8 +163,12 @@ class WriteLimiter:
     to wait for it; it never blocks, so the sync and the async driver share it as it is."""
 
     def __init__(self, limit: int = 100, per: float = 20.0, clock: Any = time.monotonic) -> None:
-        if limit < 1 or per <= 0:
-            raise ValueError("a write limit needs limit >= 1 and per > 0")
+        # NaN or infinite seconds would pass `per > 0`, then disable the limiter (NaN) or ask
+        # for an endless sleep (inf), so only a finite window is taken.
+        if isinstance(limit, bool) or not isinstance(limit, int) or isinstance(per, bool):
+            raise TypeError("a write limit is (writes: int, seconds: float)")
+        if limit < 1 or not 0 < per < math.inf:
+            raise ValueError("a write limit needs writes >= 1 and a finite number of seconds > 0")
         self.limit = limit
         self.per = per
         self._clock = clock

@@ -444,9 +444,8 @@ def read_page(response: HttpResponse, client_request_id: str) -> tuple[list[Any]
     UnexpectedResponseError, as for a single connector."""
     from ._core import NdesConnector
 
-    decode = getattr(NdesConnector, "from_json_page", None) or _read_page_python
     try:
-        items, next_link = decode(response.body)
+        items, next_link = NdesConnector.from_json_page(response.body)
     except errors.DecodeError as exc:
         raise errors.UnexpectedResponseError(
             response.status,
@@ -454,32 +453,6 @@ def read_page(response: HttpResponse, client_request_id: str) -> tuple[list[Any]
             request_id=response.header("request-id"),
             client_request_id=client_request_id,
         ) from exc
-    return list(items), next_link
-
-
-def _read_page_python(data: bytes) -> tuple[list[Any], str | None]:
-    """Stand-in for the core's NdesConnector.from_json_page until it lands (then deleted)."""
-    import json
-
-    from ._core import NdesConnector
-
-    try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise errors.DecodeError(f"not JSON: {exc}", getattr(exc, "pos", 0)) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
-        raise errors.DecodeError("expected an object with a 'value' array", 0)
-    next_link = doc.get("@odata.nextLink")
-    if next_link is not None and not isinstance(next_link, str):
-        raise errors.DecodeError("@odata.nextLink is not a string", 0)
-    items = []
-    for i, item in enumerate(doc["value"]):
-        if not isinstance(item, dict):
-            raise errors.DecodeError(f"value[{i}] is not an object", 0)
-        try:
-            items.append(NdesConnector.from_dict(item))
-        except errors.ValidationError as exc:
-            raise errors.DecodeError(f"value[{i}]: {exc}", 0) from None
     return items, next_link
 
 

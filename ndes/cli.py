@@ -364,10 +364,18 @@ def _write(items: Any, output: str, columns: list[str] | None) -> None:
         writer.writerow(names)
         writer.writerows([text(r, n) for n in names] for r in rows)
         return
-    cells = [names] + [[text(r, n) for n in names] for r in rows]
+    # A table is for a terminal, and the text is whoever named the connector's: what a
+    # terminal would obey (escapes, CR, LF) or hide (bidi overrides) is shown escaped.
+    cells = [names] + [[_visible(text(r, n)) for n in names] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(names))]
     for row in cells:
         out.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
+
+
+def _visible(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def _get(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .. import _json
 from ._graph import BATCH, Reply
 from ._graph import _error as error_reply
 from ._graph import _json as json_reply
@@ -25,7 +26,7 @@ def answer(
     emulator: GraphEmulator, headers: dict[str, str], body: bytes, crid: str, base_url: str
 ) -> Reply:
     try:
-        doc = json.loads(body)
+        doc = _json.loads(body)
         requests = doc["requests"]
         if not isinstance(requests, list):
             raise TypeError("requests is not an array")

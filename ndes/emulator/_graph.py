@@ -83,6 +83,10 @@ class GraphEmulator:
         page_size: int = 100,
         max_request_bytes: int = 4 * 1024 * 1024,
     ) -> None:
+        if isinstance(page_size, bool) or not isinstance(page_size, int):
+            raise TypeError(f"page_size is an int, not {type(page_size).__name__}")
+        if page_size < 1:  # 0 would answer empty pages linking to themselves for ever
+            raise ValueError(f"page_size must be at least 1, not {page_size}")
         self.accept_token = accept_token
         #: How many connectors a page of the collection holds before a next link.
         self.page_size = page_size

@@ -15,6 +15,10 @@ Doc = dict[str, Any]
 PROPERTIES = tuple(WIRE_NAMES.values())
 FILTER_PROPERTIES = tuple(WIRE_NAMES[name] for name in FILTERABLE)
 _TOKEN = re.compile(r"\s*(?:(\(|\))|'((?:[^']|'')*)'|([A-Za-z_][\w.]*))")
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes "²", which int() refuses
+#: Parentheses nested deeper are refused, as OData parsers cap the depth: each level is a few
+#: frames of recursion here.
+MAX_DEPTH = 100
 
 
 class QueryError(ValueError):
@@ -76,10 +80,17 @@ def parse_filter(text: str) -> Callable[[Doc], bool]:
     def conjunction() -> Callable[[Doc], bool]:
         return either("and", comparison)
 
+    depth = 0
+
     def comparison() -> Callable[[Doc], bool]:
+        nonlocal depth
         kind, value = take()
         if (kind, value) == ("punct", "("):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise QueryError(f"The $filter nests parentheses deeper than {MAX_DEPTH} levels.")
             inner = expression()
+            depth -= 1
             if take() != ("punct", ")"):
                 raise QueryError(f"Syntax error: ')' expected in '{text}'.")
             return inner
@@ -128,12 +139,12 @@ def order(docs: list[Doc], text: str) -> list[Doc]:
 
 
 def parse_top(text: str) -> int:
-    if not text.isdigit():
+    if not _DIGITS.fullmatch(text):
         raise QueryError(f"Invalid value '{text}' for $top query option found.")
     return int(text)
 
 
 def parse_skiptoken(text: str) -> int:
-    if not text.isdigit():
+    if not _DIGITS.fullmatch(text):
         raise QueryError("The skip token is invalid or has expired.")
     return int(text)
