@@ -3,6 +3,7 @@ settings every operation runs with. Each client adds only its loop and its metho
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,8 +35,11 @@ class ClientBase:
         write_limit: tuple[int, float] | None = (100, 20.0),
     ) -> None:
         _protocol.check_url(base_url)
-        if max_retries < 0 or timeout <= 0 or max_retry_after < 0 or max_response_bytes <= 0:
-            raise ValueError("max_retries, timeout, max_retry_after and sizes must be positive")
+        if max_retries < 0 or max_response_bytes <= 0:
+            raise ValueError("max_retries and max_response_bytes must be positive")
+        # NaN passes every comparison, and an infinite wait never ends: both are refused.
+        if not 0 < timeout < math.inf or not 0 <= max_retry_after < math.inf:
+            raise ValueError("timeout and max_retry_after must be finite seconds (timeout > 0)")
         # One spelling of the base URL, as every backend sends it: the URLs of all calls and
         # every same-origin decision start from it.
         base_url = _protocol.normalize_url(base_url.rstrip("/")).rstrip("/")

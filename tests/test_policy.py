@@ -169,3 +169,20 @@ def test_limited_calls_wait_before_sending():
         exchange(s, Call("POST", URL, b"{}", ok=(201,), writes=1), "b"), [HttpResponse(201)]
     )
     assert seen[0] == Sleep(20.0)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"timeout": float("nan")},
+        {"timeout": float("inf")},
+        {"timeout": 0},
+        {"max_retry_after": float("nan")},
+        {"max_retry_after": float("inf")},
+    ],
+)
+def test_a_client_refuses_a_wait_that_cannot_be_kept(options):
+    import ndes
+
+    with pytest.raises(ValueError, match="finite seconds"):
+        ndes.Client("t", **options)
