@@ -38,11 +38,15 @@ nitpick_ignore = [
     ("py:class", name)
     for name in (
         "collections.abc.Callable",
+        "collections.abc.Iterable",
+        "collections.abc.Iterator",
+        "collections.abc.Sequence",
         "ssl.SSLContext",
         "requests.sessions.Session",
         "httpx.Client",
         "JSONValue",
-        "ndes.client.TokenCredential",
+        "ndes._auth.TokenCredential",
+        "ndes.emulator._throttle.WriteThrottle",
         "ndes._http.Backend",
     )
 ]
@@ -93,5 +97,23 @@ def _signature(app, what, name, obj, options, signature, return_annotation):  # 
 STUB = _stub_signatures()
 
 
+def _public_name(app, env, node, contnode):  # noqa: ANN001
+    """Resolves ``ndes.NotFoundError`` (as docstrings write it) to ``ndes.errors.NotFoundError``
+    and ``ndes._bulk_result.BulkResult`` (as annotations name it) to ``ndes.BulkResult``: the
+    names this site documents each object under."""
+    target = node.get("reftarget", "")
+    if node.get("refdomain") != "py" or not target.startswith("ndes."):
+        return None
+    domain = env.get_domain("py")
+    name = target.rsplit(".", 1)[-1]
+    for candidate in (f"ndes.errors.{name}", f"ndes.{name}"):
+        if candidate != target and candidate in domain.objects:
+            return domain.resolve_xref(
+                env, node["refdoc"], app.builder, node["reftype"], candidate, node, contnode
+            )
+    return None
+
+
 def setup(app):  # noqa: ANN001
     app.connect("autodoc-process-signature", _signature)
+    app.connect("missing-reference", _public_name)

@@ -5,12 +5,12 @@ talk to a tenant run against the emulator: for each file the test swaps the defa
 ``ndes.Client`` (``backend=None``, which means urllib, also under ``ndes.create``) for one that
 hands requests for Graph's own URL to an in-process ``EmulatorBackend`` and any other (an
 emulator the block serves itself) to urllib as before, after checking the block's ``proxy=``
-and ``verify=`` by making a urllib backend with them; sets ``NDES_TOKEN``, and answers azure-identity's
-``DefaultAzureCredential.get_token``; then it checks the emulator saw what the block sent with
-those tokens. A block that defines pytest tests is run by pytest in a subprocess. In shell
-blocks, every ``ndes ...`` line must parse with the CLI's own parser and every ``make X`` must
-name a Makefile target. Sphinx directives (```{toctree}`` and the like) are checked by the
-``make docs`` build itself, which fails on any warning.
+and ``verify=`` by making a urllib backend with them; sets ``NDES_TOKEN``, and answers
+azure-identity's ``DefaultAzureCredential.get_token``; then it checks the emulator saw what the
+block sent with those tokens. A block that defines pytest tests is run by pytest in a
+subprocess. In shell blocks, every ``ndes ...`` line must parse with the CLI's own parser and
+every ``make X`` must name a Makefile target. Sphinx directives (```{toctree}`` and the like)
+are checked by the ``make docs`` build itself, which fails on any warning.
 """
 
 from __future__ import annotations

@@ -33,8 +33,11 @@ TIMEOUT = 60  # seconds for one answer of the browser's, on a busy two-core mach
 GUIDE_PAGES = {
     "installation",
     "quickstart",
+    "tutorial",
     "connector",
     "client",
+    "bulk",
+    "async",
     "emulator",
     "backends",
     "cli",
