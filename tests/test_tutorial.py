@@ -1,5 +1,8 @@
 """The tutorial notebook (docs/tutorial.ipynb) runs top to bottom in a fresh kernel, so it
-cannot rot; the site renders the outputs stored in it, so those must be there too."""
+cannot rot; the site renders the outputs stored in it, so those must be there too.
+
+After editing the notebook, store fresh outputs with ``.venv/bin/python tests/test_tutorial.py``
+(the kernel starts in a temporary directory, so any working directory will do)."""
 
 from __future__ import annotations
 
@@ -21,21 +24,27 @@ def _html_tables(notebook: nbformat.NotebookNode) -> list[str]:
     ]
 
 
-def test_the_notebook_executes_and_shows_tables(tmp_path: Path):
+def execute(where: Path) -> nbformat.NotebookNode:
+    """The notebook as a fresh kernel started in `where` runs it; a cell that raises raises
+    CellExecutionError. Away from the source tree's ndes/ (no compiled _core), the kernel
+    imports the installed package."""
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            cell.outputs = []  # what is checked below comes from this run, not the stored copy
-    # The kernel starts in tmp_path, away from the source tree's ndes/ (no compiled _core), so
-    # it imports the installed package; a cell that raises fails the test (CellExecutionError).
-    client = nbclient.NotebookClient(
+            cell.outputs = []  # only this run's outputs count
+            cell.metadata = {}
+    nbclient.NotebookClient(
         notebook,
         timeout=120,
         startup_timeout=120,
         kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
-    )
-    client.execute()
+        resources={"metadata": {"path": str(where)}},
+    ).execute()
+    return notebook
+
+
+def test_the_notebook_executes_and_shows_tables(tmp_path: Path):
+    notebook = execute(tmp_path)
     tables = _html_tables(notebook)
     assert any("NdesConnector" in t for t in tables), "no connector shown as a table"
     assert any("displayName" in t and "machineName" in t for t in tables), "no DataFrame table"
@@ -55,3 +64,11 @@ def test_the_stored_notebook_has_its_outputs():
     unrun = [c.source.splitlines()[0] for c in code if c.execution_count is None]
     assert unrun == [], "execute the notebook before committing it (the site shows its outputs)"
     assert len(_html_tables(notebook)) >= 2
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as where:
+        nbformat.write(execute(Path(where)), NOTEBOOK)
+    print(f"{NOTEBOOK}: executed, outputs stored")
