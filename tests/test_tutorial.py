@@ -47,7 +47,7 @@ def test_the_notebook_executes_and_shows_tables(tmp_path: Path):
     notebook = execute(tmp_path)
     tables = _html_tables(notebook)
     assert any("NdesConnector" in t for t in tables), "no connector shown as a table"
-    assert any("displayName" in t and "machineName" in t for t in tables), "no DataFrame table"
+    assert any('class="dataframe"' in t and "state" in t for t in tables), "no DataFrame"
     errors = [
         o
         for c in notebook.cells
