@@ -37,6 +37,7 @@ nitpicky = True
 nitpick_ignore = [
     ("py:class", name)
     for name in (
+        "collections.abc.AsyncIterator",
         "collections.abc.Callable",
         "collections.abc.Iterable",
         "collections.abc.Iterator",
@@ -44,6 +45,7 @@ nitpick_ignore = [
         "ssl.SSLContext",
         "requests.sessions.Session",
         "httpx.Client",
+        "httpx.AsyncClient",
         "JSONValue",
         "ndes._auth.TokenCredential",
         "ndes.emulator._throttle.WriteThrottle",
@@ -98,20 +100,23 @@ STUB = _stub_signatures()
 
 
 def _public_name(app, env, node, contnode):  # noqa: ANN001
-    """Resolves ``ndes.NotFoundError`` (as docstrings write it) to ``ndes.errors.NotFoundError``
-    and ``ndes._bulk_result.BulkResult`` (as annotations name it) to ``ndes.BulkResult``: the
-    names this site documents each object under."""
-    target = node.get("reftarget", "")
-    if node.get("refdomain") != "py" or not target.startswith("ndes."):
+    """Resolves a name to the one object of ndes this site documents under that last name:
+    ``ndes.NotFoundError`` (as docstrings write it) to ``ndes.errors.NotFoundError``,
+    ``ndes._bulk_result.BulkResult`` (as annotations name it) to ``ndes.BulkResult``,
+    ``outcome_unknown`` (as ndes.aio's docstrings write it) to ``ndes.aio.outcome_unknown``."""
+    if node.get("refdomain") != "py":
         return None
-    domain = env.get_domain("py")
+    target = node.get("reftarget", "")
     name = target.rsplit(".", 1)[-1]
-    for candidate in (f"ndes.errors.{name}", f"ndes.{name}"):
-        if candidate != target and candidate in domain.objects:
-            return domain.resolve_xref(
-                env, node["refdoc"], app.builder, node["reftype"], candidate, node, contnode
-            )
-    return None
+    if not target.startswith("ndes.") and target != name:
+        return None  # another library's name
+    domain = env.get_domain("py")
+    found = [o for o in domain.objects if o.startswith("ndes.") and o.rsplit(".", 1)[-1] == name]
+    if len(found) != 1 or found[0] == target:
+        return None
+    return domain.resolve_xref(
+        env, node["refdoc"], app.builder, node["reftype"], found[0], node, contnode
+    )
 
 
 def setup(app):  # noqa: ANN001
