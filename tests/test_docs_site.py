@@ -279,7 +279,12 @@ def test_api_page_shows_the_c_type_from_the_extension(browser: Chromium):
     assert described("ndes.NdesConnector.to_json") == ndes.NdesConnector.to_json.__doc__
     assert "from_json(data: bytes | bytearray" in text("ndes.NdesConnector.from_json")
     assert ndes.NdesConnector.display_name.__doc__ in described("ndes.NdesConnector.display_name")
-    for anchor in ("ndes.Client.create", "ndes.errors.OutcomeUnknownError", "ndes.emulator.serve"):
+    for anchor in (
+        "ndes.Client.create",
+        "ndes.AsyncClient.create",
+        "ndes.errors.OutcomeUnknownError",
+        "ndes.emulator.serve",
+    ):
         assert text(anchor), anchor
     png = browser.screenshot(SHOTS / "api.png")
     width, height, colours = png_colours(png)
