@@ -47,6 +47,10 @@ nitpick_ignore = [
         "httpx.Client",
         "httpx.AsyncClient",
         "JSONValue",
+        # Imported only for type checkers, so autodoc sees the bare names.
+        "ConnectorFields",
+        "Backend",
+        "TokenSource",
         "ndes._auth.TokenCredential",
         "ndes.emulator._throttle.WriteThrottle",
         "ndes._http.Backend",
