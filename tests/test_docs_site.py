@@ -41,8 +41,10 @@ GUIDE_PAGES = {
     "emulator",
     "backends",
     "cli",
+    "logging",
     "performance",
     "reliability",
+    "publishing",
     "changelog",
     "api",
 }
