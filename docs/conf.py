@@ -75,8 +75,8 @@ html_show_sourcelink = False
 
 
 def _stub_signatures() -> dict[str, tuple[str, str | None]]:
-    """``NdesConnector.method`` -> (``(args)``, return) from the extension's stub, since the C
-    methods carry docstrings but no ``__text_signature__``."""
+    """``NdesConnector.method`` -> (``(args)``, return) from the extension's stub: a C method's
+    ``__text_signature__``, where it has one, carries no types."""
     stub = Path(ndes.__file__).with_name("_core.pyi")
     out = {}
     for cls in ast.parse(stub.read_text()).body:
@@ -95,7 +95,8 @@ def _stub_signatures() -> dict[str, tuple[str, str | None]]:
 
 def _signature(app, what, name, obj, options, signature, return_annotation):  # noqa: ANN001
     key = ".".join(name.split(".")[-2:])
-    if what == "method" and key in STUB and getattr(obj, "__text_signature__", None) is None:
+    # The stub's, even where the C method has a text signature: only the stub has the types.
+    if what == "method" and key in STUB:
         return STUB[key]
     return None
 
