@@ -37,12 +37,22 @@ nitpicky = True
 nitpick_ignore = [
     ("py:class", name)
     for name in (
+        "collections.abc.AsyncIterator",
         "collections.abc.Callable",
+        "collections.abc.Iterable",
+        "collections.abc.Iterator",
+        "collections.abc.Sequence",
         "ssl.SSLContext",
         "requests.sessions.Session",
         "httpx.Client",
+        "httpx.AsyncClient",
         "JSONValue",
-        "ndes.client.TokenCredential",
+        # Imported only for type checkers, so autodoc sees the bare names.
+        "ConnectorFields",
+        "Backend",
+        "TokenSource",
+        "ndes._auth.TokenCredential",
+        "ndes.emulator._throttle.WriteThrottle",
         "ndes._http.Backend",
     )
 ]
@@ -65,8 +75,8 @@ html_show_sourcelink = False
 
 
 def _stub_signatures() -> dict[str, tuple[str, str | None]]:
-    """``NdesConnector.method`` -> (``(args)``, return) from the extension's stub, since the C
-    methods carry docstrings but no ``__text_signature__``."""
+    """``NdesConnector.method`` -> (``(args)``, return) from the extension's stub: a C method's
+    ``__text_signature__``, where it has one, carries no types."""
     stub = Path(ndes.__file__).with_name("_core.pyi")
     out = {}
     for cls in ast.parse(stub.read_text()).body:
@@ -85,7 +95,8 @@ def _stub_signatures() -> dict[str, tuple[str, str | None]]:
 
 def _signature(app, what, name, obj, options, signature, return_annotation):  # noqa: ANN001
     key = ".".join(name.split(".")[-2:])
-    if what == "method" and key in STUB and getattr(obj, "__text_signature__", None) is None:
+    # The stub's, even where the C method has a text signature: only the stub has the types.
+    if what == "method" and key in STUB:
         return STUB[key]
     return None
 
@@ -93,5 +104,26 @@ def _signature(app, what, name, obj, options, signature, return_annotation):  # 
 STUB = _stub_signatures()
 
 
+def _public_name(app, env, node, contnode):  # noqa: ANN001
+    """Resolves a name to the one object of ndes this site documents under that last name:
+    ``ndes.NotFoundError`` (as docstrings write it) to ``ndes.errors.NotFoundError``,
+    ``ndes._bulk_result.BulkResult`` (as annotations name it) to ``ndes.BulkResult``,
+    ``outcome_unknown`` (as ndes.aio's docstrings write it) to ``ndes.aio.outcome_unknown``."""
+    if node.get("refdomain") != "py":
+        return None
+    target = node.get("reftarget", "")
+    name = target.rsplit(".", 1)[-1]
+    if not target.startswith("ndes.") and target != name:
+        return None  # another library's name
+    domain = env.get_domain("py")
+    found = [o for o in domain.objects if o.startswith("ndes.") and o.rsplit(".", 1)[-1] == name]
+    if len(found) != 1 or found[0] == target:
+        return None
+    return domain.resolve_xref(
+        env, node["refdoc"], app.builder, node["reftype"], found[0], node, contnode
+    )
+
+
 def setup(app):  # noqa: ANN001
     app.connect("autodoc-process-signature", _signature)
+    app.connect("missing-reference", _public_name)

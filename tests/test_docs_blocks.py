@@ -2,14 +2,15 @@
 
 Python blocks of one file run in order in one namespace, as a reader pastes them. Blocks that
 talk to a tenant run against the emulator: for each file the test swaps the default backend of
-``ndes.Client`` and ``ndes.create`` (``backend=None``, which means urllib) for one that hands
-requests for Graph's own URL to an in-process ``EmulatorBackend`` and any other (an emulator
-the block serves itself) to urllib as before, sets ``NDES_TOKEN``, and answers azure-identity's
-``DefaultAzureCredential.get_token``; then it checks the emulator saw what the block sent with
-those tokens. A block that defines pytest tests is run by pytest in a subprocess. In shell
-blocks, every ``ndes ...`` line must parse with the CLI's own parser and every ``make X`` must
-name a Makefile target. Sphinx directives (```{toctree}`` and the like) are checked by the
-``make docs`` build itself, which fails on any warning.
+``ndes.Client`` (``backend=None``, which means urllib, also under ``ndes.create``) for one that
+hands requests for Graph's own URL to an in-process ``EmulatorBackend`` and any other (an
+emulator the block serves itself) to urllib as before, after checking the block's ``proxy=``
+and ``verify=`` by making a urllib backend with them; sets ``NDES_TOKEN``, and answers
+azure-identity's ``DefaultAzureCredential.get_token``; then it checks the emulator saw what the
+block sent with those tokens. A block that defines pytest tests is run by pytest in a
+subprocess. In shell blocks, every ``ndes ...`` line must parse with the CLI's own parser and
+every ``make X`` must name a Makefile target. Sphinx directives (```{toctree}`` and the like)
+are checked by the ``make docs`` build itself, which fails on any warning.
 """
 
 from __future__ import annotations
@@ -110,7 +111,12 @@ def tenant(monkeypatch: pytest.MonkeyPatch):
     """The emulator in place of a tenant: ndes.Client's default backend, NDES_TOKEN and
     DefaultAzureCredential. Gives the emulator's backend and the scopes azure was asked for."""
     default = TenantIsEmulator()
-    monkeypatch.setattr(ndes.Client, "_default_backend", lambda self, **options: default)
+
+    def default_backend(self: object, *, proxy: str | None, verify: bool | str) -> object:
+        UrllibBackend(proxy=proxy, verify=verify).close()  # a bad proxy or CA path still fails
+        return default
+
+    monkeypatch.setattr(ndes.client.Client, "_default_backend", default_backend)
     monkeypatch.setattr(
         ndes.AsyncClient, "_default_backend", lambda self, **o: AsyncTenantIsEmulator(default)
     )

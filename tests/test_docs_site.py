@@ -1,6 +1,6 @@
 """The built site renders in a real browser: headless Chromium (Debian's package), driven over
-the DevTools protocol on a pipe, opens the index and the API page of build/docs and checks what
-a reader would see. Screenshots are kept in build/docs-screenshots/ as CI artifacts.
+the DevTools protocol on a pipe, opens the index, the API page and the tutorial of build/docs
+and checks what a reader would see. Screenshots are kept in build/docs-screenshots/ as CI artifacts.
 
 `make docs` builds the site and runs this with NDES_DOCS=1, where a missing site or browser is
 a failure; in a plain `make test` with no site built, the module is skipped and says why.
@@ -33,13 +33,18 @@ TIMEOUT = 60  # seconds for one answer of the browser's, on a busy two-core mach
 GUIDE_PAGES = {
     "installation",
     "quickstart",
+    "tutorial",
     "connector",
     "client",
+    "bulk",
+    "async",
     "emulator",
     "backends",
     "cli",
+    "logging",
     "performance",
     "reliability",
+    "publishing",
     "changelog",
     "api",
 }
@@ -276,8 +281,33 @@ def test_api_page_shows_the_c_type_from_the_extension(browser: Chromium):
     assert described("ndes.NdesConnector.to_json") == ndes.NdesConnector.to_json.__doc__
     assert "from_json(data: bytes | bytearray" in text("ndes.NdesConnector.from_json")
     assert ndes.NdesConnector.display_name.__doc__ in described("ndes.NdesConnector.display_name")
-    for anchor in ("ndes.Client.create", "ndes.errors.OutcomeUnknownError", "ndes.emulator.serve"):
+    for anchor in (
+        "ndes.Client.create",
+        "ndes.AsyncClient.create",
+        "ndes.errors.OutcomeUnknownError",
+        "ndes.emulator.serve",
+    ):
         assert text(anchor), anchor
     png = browser.screenshot(SHOTS / "api.png")
+    width, height, colours = png_colours(png)
+    assert (width, height) == (WIDTH, HEIGHT) and colours > 20, (width, height, colours)
+
+
+def test_tutorial_page_shows_the_notebooks_outputs(browser: Chromium):
+    """The notebook is rendered with the outputs stored in it (nb_execution_mode "off"): a
+    connector's table and a DataFrame's, as a reader of the site sees them."""
+    browser.open((SITE / "tutorial.html").as_uri())
+    assert browser.problems() == []
+    check_laid_out(browser)
+    captions = browser.js(
+        "[...document.querySelectorAll('article .output table caption')].map(c => c.innerText)"
+    )
+    assert any("NdesConnector" in c for c in captions), captions
+    headers = browser.js(
+        "[...document.querySelectorAll('article .output table.dataframe th')]"
+        ".map(th => th.innerText)"
+    )
+    assert "state" in headers, headers
+    png = browser.screenshot(SHOTS / "tutorial.png")
     width, height, colours = png_colours(png)
     assert (width, height) == (WIDTH, HEIGHT) and colours > 20, (width, height, colours)
