@@ -8,7 +8,7 @@ import ipaddress  # these three come with http.client, which the default backend
 import random
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -375,12 +375,18 @@ def read_connector(response: HttpResponse, client_request_id: str) -> Any:
     UnexpectedResponseError, since the server did act on the request."""
     from ._core import NdesConnector
 
+    return _read_answer(response, client_request_id, NdesConnector.from_json, "connector")
+
+
+def _read_answer(
+    response: HttpResponse, client_request_id: str, decode: Callable[[bytes], Any], what: str
+) -> Any:
     try:
-        return NdesConnector.from_json(response.body)
+        return decode(response.body)
     except errors.DecodeError as exc:
         raise errors.UnexpectedResponseError(
             response.status,
-            f"the request succeeded, but the connector in the answer could not be read: {exc}",
+            f"the request succeeded, but the {what} in the answer could not be read: {exc}",
             request_id=response.header("request-id"),
             client_request_id=client_request_id,
         ) from exc
@@ -444,16 +450,7 @@ def read_page(response: HttpResponse, client_request_id: str) -> tuple[list[Any]
     UnexpectedResponseError, as for a single connector."""
     from ._core import NdesConnector
 
-    try:
-        items, next_link = NdesConnector.from_json_page(response.body)
-    except errors.DecodeError as exc:
-        raise errors.UnexpectedResponseError(
-            response.status,
-            f"the request succeeded, but the page in the answer could not be read: {exc}",
-            request_id=response.header("request-id"),
-            client_request_id=client_request_id,
-        ) from exc
-    return items, next_link
+    return _read_answer(response, client_request_id, NdesConnector.from_json_page, "page")  # type: ignore[no-any-return]
 
 
 def patch_body(changes: Mapping[str, Any]) -> bytes:
