@@ -247,10 +247,21 @@ def test_in_process_backend_classifies_each_failure(fault, outcome, stored):
 @pytest.mark.parametrize("kind", SOCKET_BACKENDS)
 @pytest.mark.parametrize("timeout", [float("nan"), float("inf")])
 def test_a_timeout_no_socket_takes_is_refused_before_connecting(kind: str, timeout: float) -> None:
+    # The client refuses such a timeout when it is made; a backend used on its own must too.
+    from raw_server import make_backend
+
+    with pytest.raises(ValueError, match="finite"):
+        ndes.Client(TOKEN, timeout=timeout)
     with ScriptedServer(answer(http_response(201, [], CONNECTOR))) as server:
-        with client(kind, server.base_url, timeout=timeout, max_retries=0) as c:
+        backend = make_backend(kind, trust=True)
+        request = ndes.HttpRequest(
+            "POST", server.base_url + "/deviceManagement/ndesConnectors", {}, b"{}", timeout
+        )
+        try:
             with pytest.raises(ndes.TransportError, match="timeout"):
-                c.create(display_name="x")
+                backend.send(request)
+        finally:
+            backend.close()
     assert server.connections == 0
 
 
