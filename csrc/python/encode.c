@@ -81,7 +81,7 @@ static int write_extras(void *ctx, nd_buf *b)
 /* A view of one str field; its UTF-8 was checked when it was set. */
 static int str_view(ModState *st, Connector *c, nd_field f, nd_strv *out)
 {
-    PyObject *s = *obj_slot(c, f);
+    PyObject *s = obj_value(c, f);
     if (!s) {
         out->ptr = NULL;
         return 0;
@@ -106,7 +106,7 @@ static int write_connector(ModState *st, Connector *c, ValueFormat fmt, nd_buf *
         return -1;
     v.last_connection = c->last_connection;
     v.enrolled = c->enrolled;
-    v.has_role_tags = c->role_scope_tag_ids != NULL;
+    v.has_role_tags = obj_value(c, ND_F_ROLE_SCOPE_TAG_IDS) != NULL;
     v.n_role_tags = 0;
     int rc = -1;
     if (v.has_role_tags) {
@@ -266,7 +266,7 @@ PyObject *connector_to_dict(Connector *c)
             v = datetime_text(dt_slot(c, f));
         } else {
             /* Held: each allocation below may run a finalizer that sets this field. */
-            PyObject *slot = Py_XNewRef(*obj_slot(c, f));
+            PyObject *slot = Py_XNewRef(obj_value(c, f));
             if (!slot) continue;
             if (nd_field_kind[f] == ND_K_STATE)
                 v = PyUnicode_FromObject(slot); /* the plain str value, member or not */
