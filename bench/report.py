@@ -244,11 +244,10 @@ def write_report(
     lines += [
         "",
         "Memory is what tracemalloc counts while the decoded list is alive: the connector objects,"
-        " their strings, lists and datetimes. ndes keeps dates as fields of the C object and builds"
-        " a datetime when the attribute is read, and keeps a decoded connector's strings as one block"
-        " of UTF-8 until they are read (a field's str is then made once and kept, and the block is"
-        " freed when none is left): hence the second figure, after reading every field of every"
-        " connector, and the `json decode, then read every field` timings above. Kiota is too slow"
+        " their strings, lists and datetimes. ndes makes a connector's strings and its list when it"
+        " decodes it, and keeps its two dates as fields of the C object, building a datetime each"
+        " time the attribute is read (none is kept): hence the second figure, after reading every"
+        " field of every connector, and the `then read every field` timings above. Kiota is too slow"
         " under tracemalloc; its figure is the growth of a fresh process's resident memory while"
         " 1,000 decoded connectors are kept.",
         "",
