@@ -26,14 +26,13 @@ static int connector_traverse(Connector *c, visitproc visit, void *arg)
     return 0;
 }
 
+/* Breaks cycles by setting the object fields to None, not NULL: they are never NULL, so that a
+ * finalizer that still reads or encodes the connector finds it empty, not broken. */
 static int connector_clear(Connector *c)
 {
-    Py_CLEAR(c->id);
-    Py_CLEAR(c->display_name);
-    Py_CLEAR(c->machine_name);
-    Py_CLEAR(c->connector_version);
-    Py_CLEAR(c->state);
-    Py_CLEAR(c->role_scope_tag_ids);
+    for (int f = 0; f < ND_F_COUNT; f++)
+        if (nd_field_kind[f] != ND_K_DATETIME)
+            Py_SETREF(*obj_slot(c, (nd_field)f), Py_NewRef(Py_None));
     Py_CLEAR(c->additional_data);
     return 0;
 }
@@ -42,7 +41,13 @@ static void connector_dealloc(Connector *c)
 {
     PyTypeObject *type = Py_TYPE(c);
     PyObject_GC_UnTrack(c);
-    connector_clear(c);
+    Py_XDECREF(c->id);
+    Py_XDECREF(c->display_name);
+    Py_XDECREF(c->machine_name);
+    Py_XDECREF(c->connector_version);
+    Py_XDECREF(c->state);
+    Py_XDECREF(c->role_scope_tag_ids);
+    Py_XDECREF(c->additional_data);
     type->tp_free(c);
     Py_DECREF(type);
 }

@@ -116,7 +116,7 @@ PyObject *get_field(ModState *st, Connector *c, nd_field f)
         return dt->present ? datetime_to_py(st, dt) : Py_NewRef(Py_None);
     }
     PyObject *v = *obj_slot(c, f);
-    return Py_NewRef(v ? v : Py_None); /* NULL only while the collector clears it */
+    return Py_NewRef(v);
 }
 
 /* Keys of additional data must not shadow what the model writes itself. */

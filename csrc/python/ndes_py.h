@@ -22,9 +22,9 @@ typedef struct {
     int tz_seen_offset;
 } ModState;
 
-/* The str, state and list fields hold None when unset, never NULL (but while the collector clears
- * the object): they are read as plain slots (T_OBJECT_EX members), which the interpreter's
- * specialised attribute load reads without a call. */
+/* The str, state and list fields hold None when unset, never NULL, from allocation to
+ * deallocation (tp_clear sets None too): they are read as plain slots (T_OBJECT_EX members), which
+ * the interpreter's specialised attribute load reads without a call. */
 typedef struct {
     PyObject_HEAD PyObject *id, *display_name, *machine_name, *connector_version; /* str or None */
     PyObject *state;              /* a NdesConnectorState member, a str the server sent, or None */
@@ -73,7 +73,7 @@ static inline PyObject **obj_slot(Connector *c, nd_field f)
 static inline PyObject *obj_value(Connector *c, nd_field f)
 {
     PyObject *v = *obj_slot(c, f);
-    return v == Py_None ? NULL : v;
+    return v == Py_None ? NULL : v; /* never NULL itself */
 }
 
 static inline nd_datetime *dt_slot(Connector *c, nd_field f)
