@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from data import BATCH, connector_fields
+from data import BATCH, GRAPH_201, NEXT_LINK, PAGE, connector_fields
 
 Op = Callable[[], Any]
 
@@ -30,6 +30,19 @@ def wire_dict(f: dict) -> dict:
         "connectorVersion": f["connector_version"],
         "roleScopeTagIds": list(f["role_scope_tag_ids"]),
     }
+
+
+def graph_page() -> bytes:
+    """A page of the collection as Graph sends it: `@odata.context`, PAGE items and a next link."""
+    return json.dumps(
+        {
+            "@odata.context": "https://graph.microsoft.com/beta/$metadata#deviceManagement/"
+            "ndesConnectors",
+            "value": [wire_dict(connector_fields(i)) for i in range(PAGE)],
+            "@odata.nextLink": NEXT_LINK,
+        },
+        separators=(",", ":"),
+    ).encode()
 
 
 class State(enum.Enum):
@@ -79,7 +92,10 @@ def dataclass_wire(c: DataclassConnector) -> dict:
 
 
 READ_ALL = "json decode, then read every field"
+MSGPACK_READ_ALL = "msgpack decode, then read every field"
 BATCH_READ_ALL = "batch json decode, then read every field"
+GRAPH_DECODE = "json decode, Graph's 201 body (@odata.context)"
+PAGE_READ_ALL = f"json page of {PAGE} decode, then read every field"
 
 
 def read_all(c: Any) -> tuple:
@@ -97,6 +113,12 @@ def read_all(c: Any) -> tuple:
     )
 
 
+def read_page(page: tuple) -> list:
+    """Every field of every item of a decoded page, and its next link."""
+    items, link = page
+    return [read_all(c) for c in items] + [link]
+
+
 def typed_fields(f: dict) -> dict:
     return dict(f, state=State(f["state"]))
 
@@ -110,6 +132,7 @@ def ndes_ops() -> dict[str, Op]:
     js, mp = c.to_json(), c.to_msgpack()
     batch = [N(**connector_fields(i)) for i in range(BATCH)]
     batch_js = N.to_json_array(batch)
+    page = graph_page()
     return {
         "construct": lambda: N(
             id=f["id"],
@@ -126,6 +149,9 @@ def ndes_ops() -> dict[str, Op]:
         READ_ALL: lambda: read_all(N.from_json(js)),
         "msgpack encode": lambda: c.to_msgpack(),
         "msgpack decode": lambda: N.from_msgpack(mp),
+        MSGPACK_READ_ALL: lambda: read_all(N.from_msgpack(mp)),
+        GRAPH_DECODE: lambda: N.from_json(GRAPH_201),
+        PAGE_READ_ALL: lambda: read_page(N.from_json_page(page)),
         "batch json encode": lambda: N.to_json_array(batch),
         "batch json decode": lambda: N.from_json_array(batch_js),
         BATCH_READ_ALL: lambda: [read_all(x) for x in N.from_json_array(batch_js)],
@@ -133,7 +159,8 @@ def ndes_ops() -> dict[str, Op]:
     }
 
 
-def msgspec_ops() -> dict[str, Op]:
+def msgspec_types() -> tuple[type, type]:
+    """msgspec's Struct for a connector, and for a page of them: (Connector, Page)."""
     import msgspec
 
     class Connector(
@@ -152,6 +179,19 @@ def msgspec_ops() -> dict[str, Op]:
         connector_version: str | None = None
         role_scope_tag_ids: list[str] | None = None
 
+    # defstruct: the annotations of a class body here are strings naming a local class.
+    Page = msgspec.defstruct(
+        "Page",
+        [("value", list[Connector]), ("next_link", str | None, None)],
+        rename={"next_link": "@odata.nextLink"},
+    )
+    return Connector, Page
+
+
+def msgspec_ops() -> dict[str, Op]:
+    import msgspec
+
+    Connector, Page = msgspec_types()
     f = typed_fields(connector_fields())
     s = Connector(**f)
     je, jd = msgspec.json.Encoder(), msgspec.json.Decoder(Connector)
@@ -160,6 +200,8 @@ def msgspec_ops() -> dict[str, Op]:
     batch = [Connector(**typed_fields(connector_fields(i))) for i in range(BATCH)]
     bjs = je.encode(batch)
     bjd = msgspec.json.Decoder(list[Connector])
+    page, pd = graph_page(), msgspec.json.Decoder(Page)
+    page_of = lambda p: (p.value, p.next_link)  # noqa: E731
     return {
         "construct": lambda: Connector(
             id=f["id"],
@@ -176,6 +218,9 @@ def msgspec_ops() -> dict[str, Op]:
         READ_ALL: lambda: read_all(jd.decode(js)),
         "msgpack encode": lambda: me.encode(s),
         "msgpack decode": lambda: md.decode(mp),
+        MSGPACK_READ_ALL: lambda: read_all(md.decode(mp)),
+        GRAPH_DECODE: lambda: jd.decode(GRAPH_201),
+        PAGE_READ_ALL: lambda: read_page(page_of(pd.decode(page))),
         "batch json encode": lambda: je.encode(batch),
         "batch json decode": lambda: bjd.decode(bjs),
         BATCH_READ_ALL: lambda: [read_all(x) for x in bjd.decode(bjs)],

@@ -25,3 +25,18 @@ def connector_fields(i: int = 0) -> dict:
 
 
 BATCH = 10_000
+PAGE = 100  # items in a page of a Graph collection
+HELD = 100_000  # decoded connectors kept alive while their memory is counted
+
+# The 201 Created body Graph documents for this resource (seven fraction digits, as Graph sends),
+# with its response-only `@odata.context`.
+GRAPH_201 = (
+    b'{"@odata.context":"https://graph.microsoft.com/beta/$metadata#deviceManagement/'
+    b'ndesConnectors/$entity","@odata.type":"#microsoft.graph.ndesConnector",'
+    b'"id":"8ea5d7a6-d7a6-8ea5-a6d7-a58ea6d7a58e",'
+    b'"lastConnectionDateTime":"2016-12-31T23:58:46.7156189-08:00","state":"active",'
+    b'"displayName":"Display Name value","enrolledDateTime":"2017-01-01T00:00:22.7321468-08:00",'
+    b'"machineName":"Machine Name value","connectorVersion":"Connector Version value",'
+    b'"roleScopeTagIds":["Role Scope Tag Ids value"]}'
+)
+NEXT_LINK = "https://graph.microsoft.com/beta/deviceManagement/ndesConnectors?$skiptoken=100"

@@ -28,8 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from contenders import CONTENDERS, connector_fields, read_all, wire_dict  # noqa: E402
-from data import BATCH  # noqa: E402
+from contenders import (  # noqa: E402
+    CONTENDERS,
+    connector_fields,
+    msgspec_types,
+    read_all,
+    wire_dict,
+)
+from data import BATCH, HELD  # noqa: E402
 from report import FLOOR, THAT_MATTERS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -388,22 +394,19 @@ def dist_size(name: str, seen: set[str] | None = None) -> tuple[int, int]:
 
 
 def memory() -> dict[str, dict[str, float]]:
-    """Bytes per decoded connector, and the peak of decoding the whole batch."""
+    """Bytes per decoded connector with HELD of them alive, and the peak of decoding them."""
     import ndes
 
-    batch = [ndes.NdesConnector(**connector_fields(i)) for i in range(BATCH)]
-    data = ndes.NdesConnector.to_json_array(batch)
-    del batch
+    held = BATCH if QUICK else HELD
+    data = ndes.NdesConnector.to_json_array(
+        [ndes.NdesConnector(**connector_fields(i % BATCH)) for i in range(held)]
+    )
     decoders = {"ndes": lambda: ndes.NdesConnector.from_json_array(data)}
     try:
         import msgspec
-        from contenders import msgspec_ops  # noqa: F401
 
-        ops = msgspec_ops()
-        # msgspec_ops builds its own Struct; decode the same bytes with its list decoder.
-        decoders["msgspec"] = ops["batch json decode"]
-        data_msgspec = None  # msgspec decodes its own encoding of the same connectors
-        del data_msgspec, msgspec
+        Connector, _ = msgspec_types()
+        decoders["msgspec"] = lambda: msgspec.json.decode(data, type=list[Connector])
     except ImportError:
         pass
     out: dict[str, dict[str, float]] = {}
@@ -417,11 +420,12 @@ def memory() -> dict[str, dict[str, float]]:
         gc.collect()
         after_reading = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
-        assert len(result) == BATCH
+        assert len(result) == held
         out[name] = {
-            "per connector": current / BATCH,
-            "per connector, every field read": after_reading / BATCH,
+            "per connector": current / held,
+            "per connector, every field read": after_reading / held,
             "peak": peak,
+            "held": held,
         }
         del result
     kiota = _kiota_memory(data)

@@ -99,6 +99,33 @@ def test_assignment_is_validated_and_del_unsets():
     assert c.last_connection_date_time is None
 
 
+def test_object_fields_are_read_only_slots_set_through_validation():
+    """The str, state and list fields are read as plain slots (the fast attribute load); every
+    way of setting them still goes through validation, and unset reads as None."""
+    for name in ("id", "state", "display_name", "machine_name", "connector_version"):
+        assert type(vars(NdesConnector)[name]).__name__ == "member_descriptor"
+    c = NdesConnector()
+    assert [c.id, c.state, c.display_name, c.role_scope_tag_ids] == [None] * 4
+    with pytest.raises(ValidationError) as e:
+        c.machine_name = 5
+    assert e.value.field == "machineName"
+    c.machine_name = "m"
+    with pytest.raises(TypeError):  # the generic setter would skip validation: refused
+        object.__setattr__(c, "machine_name", 5)
+    assert c.machine_name == "m"
+    setattr(c, "".join(["machine", "_name"]), "n")  # a name built at run time, not interned
+    assert c.machine_name == "n"
+    c.machine_name = None
+    c.role_scope_tag_ids = ["1"]
+    del c.role_scope_tag_ids
+    assert c == NdesConnector() and c.to_json() == NdesConnector().to_json()
+    with pytest.raises(AttributeError):
+        c.not_a_field = 1
+    d = NdesConnector.from_json(b'{"id":null,"displayName":"x","state":null}')
+    assert (d.id, d.display_name, d.state) == (None, "x", None)
+    assert d == NdesConnector(display_name="x")
+
+
 def test_unknown_keyword_and_positional_arguments_are_type_errors():
     with pytest.raises(TypeError, match="unexpected keyword argument 'displayName'"):
         NdesConnector(displayName="x")

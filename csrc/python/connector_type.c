@@ -1,10 +1,16 @@
 /* The NdesConnector type: construction, attributes, equality, and the codec methods. */
 #include "ndes_py.h"
 
+#include <structmember.h>
+
 Connector *connector_alloc(PyTypeObject *type)
 {
-    /* tp_alloc zeroes the object: every field starts unset. */
-    return (Connector *)type->tp_alloc(type, 0);
+    /* tp_alloc zeroes the object: the dates start unset, the object fields are set to None. */
+    Connector *c = (Connector *)type->tp_alloc(type, 0);
+    if (c)
+        for (int f = 0; f < ND_F_COUNT; f++)
+            if (nd_field_kind[f] != ND_K_DATETIME) *obj_slot(c, (nd_field)f) = Py_NewRef(Py_None);
+    return c;
 }
 
 static int connector_traverse(Connector *c, visitproc visit, void *arg)
@@ -20,14 +26,13 @@ static int connector_traverse(Connector *c, visitproc visit, void *arg)
     return 0;
 }
 
+/* Breaks cycles by setting the object fields to None, not NULL: they are never NULL, so that a
+ * finalizer that still reads or encodes the connector finds it empty, not broken. */
 static int connector_clear(Connector *c)
 {
-    Py_CLEAR(c->id);
-    Py_CLEAR(c->display_name);
-    Py_CLEAR(c->machine_name);
-    Py_CLEAR(c->connector_version);
-    Py_CLEAR(c->state);
-    Py_CLEAR(c->role_scope_tag_ids);
+    for (int f = 0; f < ND_F_COUNT; f++)
+        if (nd_field_kind[f] != ND_K_DATETIME)
+            Py_SETREF(*obj_slot(c, (nd_field)f), Py_NewRef(Py_None));
     Py_CLEAR(c->additional_data);
     return 0;
 }
@@ -36,7 +41,13 @@ static void connector_dealloc(Connector *c)
 {
     PyTypeObject *type = Py_TYPE(c);
     PyObject_GC_UnTrack(c);
-    connector_clear(c);
+    Py_XDECREF(c->id);
+    Py_XDECREF(c->display_name);
+    Py_XDECREF(c->machine_name);
+    Py_XDECREF(c->connector_version);
+    Py_XDECREF(c->state);
+    Py_XDECREF(c->role_scope_tag_ids);
+    Py_XDECREF(c->additional_data);
     type->tp_free(c);
     Py_DECREF(type);
 }
@@ -122,6 +133,17 @@ static int set_attr(Connector *c, PyObject *v, void *closure)
     return set_field(state_of((PyObject *)c), c, (nd_field)(intptr_t)closure, v, FROM_USER);
 }
 
+/* The str, state and list fields are read-only members (plain slot reads); their assignment is
+ * validated here, before the generic path would refuse it. */
+static int connector_setattro(PyObject *self, PyObject *name, PyObject *v)
+{
+    ModState *st = state_of(self);
+    int k = keyword_index(st, name);
+    if (k >= 0 && k < ND_F_COUNT && nd_field_kind[k] != ND_K_DATETIME)
+        return set_field(st, (Connector *)self, (nd_field)k, v, FROM_USER);
+    return PyObject_GenericSetAttr(self, name, v);
+}
+
 static PyObject *get_additional(Connector *c, void *closure)
 {
     (void)closure;
@@ -147,17 +169,25 @@ static int set_additional(Connector *c, PyObject *v, void *closure)
     {                                                                                              \
         name, (getter)get_attr, (setter)set_attr, doc, (void *)(intptr_t)(f)                       \
     }
+#define MEMBER(name, slot, doc)                                                                    \
+    {                                                                                              \
+        name, T_OBJECT_EX, offsetof(Connector, slot), READONLY, doc                                \
+    }
+static PyMemberDef connector_members[] = {
+    MEMBER("id", id, "The id Graph assigned (str), or None before creation."),
+    MEMBER("state", state,
+           "A NdesConnectorState, a str the server sent that ndes does not know yet, or None."),
+    MEMBER("display_name", display_name, "displayName (str), or None."),
+    MEMBER("machine_name", machine_name, "machineName (str), or None."),
+    MEMBER("connector_version", connector_version, "connectorVersion (str), or None."),
+    MEMBER("role_scope_tag_ids", role_scope_tag_ids, "roleScopeTagIds: list of str, or None."),
+    {NULL},
+};
+
 static PyGetSetDef connector_getset[] = {
-    FIELD("id", ND_F_ID, "The id Graph assigned (str), or None before creation."),
     FIELD("last_connection_date_time", ND_F_LAST_CONNECTION,
           "lastConnectionDateTime: an aware datetime, or None."),
-    FIELD("state", ND_F_STATE,
-          "A NdesConnectorState, a str the server sent that ndes does not know yet, or None."),
-    FIELD("display_name", ND_F_DISPLAY_NAME, "displayName (str), or None."),
     FIELD("enrolled_date_time", ND_F_ENROLLED, "enrolledDateTime: an aware datetime, or None."),
-    FIELD("machine_name", ND_F_MACHINE_NAME, "machineName (str), or None."),
-    FIELD("connector_version", ND_F_CONNECTOR_VERSION, "connectorVersion (str), or None."),
-    FIELD("role_scope_tag_ids", ND_F_ROLE_SCOPE_TAG_IDS, "roleScopeTagIds: list of str, or None."),
     {"additional_data", (getter)get_additional, (setter)set_additional,
      "Properties this model does not know, by wire name (a dict of JSON-compatible values).", NULL},
     {NULL},
@@ -362,6 +392,8 @@ static PyType_Slot connector_slots[] = {
     {Py_tp_traverse, connector_traverse},
     {Py_tp_clear, connector_clear},
     {Py_tp_getset, connector_getset},
+    {Py_tp_members, connector_members},
+    {Py_tp_setattro, connector_setattro},
     {Py_tp_methods, connector_methods},
     {Py_tp_richcompare, connector_richcompare},
     {Py_tp_hash, PyObject_HashNotImplemented},

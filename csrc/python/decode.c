@@ -60,7 +60,7 @@ static int on_null(nd_sink *s, nd_field f)
     if (nd_field_kind[f] == ND_K_DATETIME)
         dt_slot(bd->c, f)->present = 0;
     else
-        Py_CLEAR(*obj_slot(bd->c, f));
+        Py_XSETREF(*obj_slot(bd->c, f), Py_NewRef(Py_None));
     return 0;
 }
 

@@ -78,11 +78,12 @@ static int write_extras(void *ctx, nd_buf *b)
     return for_each_extra(e->x.st, e->extra, write_extra, &e->x);
 }
 
-/* A view of one str field; its UTF-8 was checked when it was set. */
-static int str_view(ModState *st, Connector *c, nd_field f, nd_strv *out)
+/* A view of one str field; its UTF-8 was checked when it was set. `none` is Py_None, loaded
+ * once by the caller rather than once per field. */
+static inline int str_view(ModState *st, Connector *c, nd_field f, PyObject *none, nd_strv *out)
 {
     PyObject *s = *obj_slot(c, f);
-    if (!s) {
+    if (s == none) {
         out->ptr = NULL;
         return 0;
     }
@@ -99,14 +100,16 @@ static int write_connector(ModState *st, Connector *c, ValueFormat fmt, nd_buf *
 {
     nd_connector_view v;
     nd_strv stack_tags[STACK_TAGS], *tags = stack_tags;
-    if (str_view(st, c, ND_F_ID, &v.id) < 0 || str_view(st, c, ND_F_STATE, &v.state) < 0 ||
-        str_view(st, c, ND_F_DISPLAY_NAME, &v.display_name) < 0 ||
-        str_view(st, c, ND_F_MACHINE_NAME, &v.machine_name) < 0 ||
-        str_view(st, c, ND_F_CONNECTOR_VERSION, &v.connector_version) < 0)
+    PyObject *none = Py_None;
+    if (str_view(st, c, ND_F_ID, none, &v.id) < 0 ||
+        str_view(st, c, ND_F_STATE, none, &v.state) < 0 ||
+        str_view(st, c, ND_F_DISPLAY_NAME, none, &v.display_name) < 0 ||
+        str_view(st, c, ND_F_MACHINE_NAME, none, &v.machine_name) < 0 ||
+        str_view(st, c, ND_F_CONNECTOR_VERSION, none, &v.connector_version) < 0)
         return -1;
     v.last_connection = c->last_connection;
     v.enrolled = c->enrolled;
-    v.has_role_tags = c->role_scope_tag_ids != NULL;
+    v.has_role_tags = c->role_scope_tag_ids != none;
     v.n_role_tags = 0;
     int rc = -1;
     if (v.has_role_tags) {
@@ -266,7 +269,7 @@ PyObject *connector_to_dict(Connector *c)
             v = datetime_text(dt_slot(c, f));
         } else {
             /* Held: each allocation below may run a finalizer that sets this field. */
-            PyObject *slot = Py_XNewRef(*obj_slot(c, f));
+            PyObject *slot = Py_XNewRef(obj_value(c, f));
             if (!slot) continue;
             if (nd_field_kind[f] == ND_K_STATE)
                 v = PyUnicode_FromObject(slot); /* the plain str value, member or not */

@@ -89,7 +89,7 @@ int set_field(ModState *st, Connector *c, nd_field f, PyObject *v, SetMode mode)
         }
         return set_datetime(st, c, f, v);
     }
-    PyObject *value = NULL;
+    PyObject *value = Py_None;
     if (v != NULL && v != Py_None) {
         switch (nd_field_kind[f]) {
         case ND_K_STATE:
@@ -102,6 +102,8 @@ int set_field(ModState *st, Connector *c, nd_field f, PyObject *v, SetMode mode)
             value = checked_str(st, v, nd_field_wire[f].ptr);
         }
         if (!value) return -1;
+    } else {
+        Py_INCREF(value);
     }
     Py_XSETREF(*obj_slot(c, f), value);
     return 0;
@@ -114,7 +116,7 @@ PyObject *get_field(ModState *st, Connector *c, nd_field f)
         return dt->present ? datetime_to_py(st, dt) : Py_NewRef(Py_None);
     }
     PyObject *v = *obj_slot(c, f);
-    return Py_NewRef(v ? v : Py_None);
+    return Py_NewRef(v);
 }
 
 /* Keys of additional data must not shadow what the model writes itself. */

@@ -22,10 +22,13 @@ typedef struct {
     int tz_seen_offset;
 } ModState;
 
+/* The str, state and list fields hold None when unset, never NULL, from allocation to
+ * deallocation (tp_clear sets None too): they are read as plain slots (T_OBJECT_EX members), which
+ * the interpreter's specialised attribute load reads without a call. */
 typedef struct {
-    PyObject_HEAD PyObject *id, *display_name, *machine_name, *connector_version; /* str or NULL */
-    PyObject *state;              /* a NdesConnectorState member, a str the server sent, or NULL */
-    PyObject *role_scope_tag_ids; /* list or NULL */
+    PyObject_HEAD PyObject *id, *display_name, *machine_name, *connector_version; /* str or None */
+    PyObject *state;              /* a NdesConnectorState member, a str the server sent, or None */
+    PyObject *role_scope_tag_ids; /* list or None */
     PyObject *additional_data;    /* dict or NULL (reads as an empty dict) */
     nd_datetime last_connection, enrolled;
 } Connector;
@@ -64,6 +67,13 @@ static inline PyObject **obj_slot(Connector *c, nd_field f)
     default:
         return NULL;
     }
+}
+
+/* The value of a str, state or list field, or NULL when it is unset (None). Borrowed. */
+static inline PyObject *obj_value(Connector *c, nd_field f)
+{
+    PyObject *v = *obj_slot(c, f);
+    return v == Py_None ? NULL : v; /* never NULL itself */
 }
 
 static inline nd_datetime *dt_slot(Connector *c, nd_field f)
