@@ -4,8 +4,7 @@ Shared by every client loop; tested without a network."""
 
 from __future__ import annotations
 
-import ipaddress  # these three come with http.client, which the default backend needs
-import random
+import random  # these two come with http.client, which the default backend needs
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -23,6 +22,8 @@ EXCERPT_CHARS = 200
 def is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
+    import ipaddress  # here: only a plain-HTTP URL asks (http.client loads it from 3.11 only)
+
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
@@ -83,7 +84,10 @@ def _remove_dot_segments(path: str) -> str:
 
 
 def _host(host: str) -> str:
+    # ipaddress is imported where an address is read: 3.10's http.client does not load it.
     if host.startswith("["):
+        import ipaddress
+
         if not host.endswith("]"):
             raise ValueError("an unclosed [ in the host")
         try:
@@ -97,6 +101,8 @@ def _host(host: str) -> str:
     if _NUMERIC_LABEL.fullmatch(host.rstrip(".").rsplit(".", 1)[-1]):
         # What ends in a number is an IPv4 address to a browser, urllib3 and getaddrinfo, which
         # also read 127.1 or 0x7f.1: only the dotted-quad form means one thing to all of them.
+        import ipaddress
+
         try:
             return str(ipaddress.IPv4Address(host))
         except ValueError:

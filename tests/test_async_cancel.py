@@ -41,7 +41,8 @@ def test_cancelled_while_the_post_is_in_flight(kind, server, emu, caplog):
     unknown = outcome_unknown(cancelled)
     assert unknown is not None and unknown.client_request_id == crid
     assert "may have acted" in str(unknown) and "POST" in str(unknown)
-    assert any(crid in note for note in getattr(cancelled, "__notes__", []))
+    if sys.version_info >= (3, 11):  # exception notes came with 3.11
+        assert any(crid in note for note in getattr(cancelled, "__notes__", []))
     assert [r for r in caplog.records if crid in r.getMessage() and r.levelname == "WARNING"]
     assert second.display_name == "second"
     assert sorted(c.display_name for c in emu.connectors) == ["first", "second"]

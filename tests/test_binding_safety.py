@@ -288,6 +288,11 @@ def test_additional_data_cleared_by_a_finalizer_while_it_is_copied_and_written()
                 del free
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="3.10's collector did not run the finalizer inside the getter's allocation in 40 "
+    "tries (seen in CI), so the window is not reached there; 3.11+ runs it",
+)
 def test_additional_data_set_by_a_finalizer_while_it_is_first_read_is_kept() -> None:
     c = NdesConnector()
     nth = Nth(lambda: setattr(c, "additional_data", {"set": "by a finalizer"}))
