@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import sys
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -186,6 +187,11 @@ def clear_every_connector() -> None:
         lambda b: NdesConnector.from_json_page(b'{"value":[' + b + b"]}")[0][0],
     ],
     ids=["one", "array", "page"],
+)
+@pytest.mark.skipif(
+    sys.version_info >= (3, 12),
+    reason="from 3.12 the collector runs between bytecodes, not inside the decode: the "
+    "finalizer then changes the finished connector, which is allowed",
 )
 def test_a_finalizer_that_finds_the_connector_being_decoded(collect_always, decode):
     # gc.get_objects() hands a finalizer every tracked object, a connector still being filled
