@@ -2,24 +2,11 @@
 
 #include <string.h>
 
-#define SV(s)                                                                                      \
-    {                                                                                              \
-        s, sizeof(s) - 1                                                                           \
-    }
-const nd_strv nd_field_wire[ND_F_COUNT] = {
-    SV("id"),
-    SV("lastConnectionDateTime"),
-    SV("state"),
-    SV("displayName"),
-    SV("enrolledDateTime"),
-    SV("machineName"),
-    SV("connectorVersion"),
-    SV("roleScopeTagIds"),
-};
+#define WIRE_(e, name, kind) {name, sizeof(name) - 1},
+const nd_strv nd_field_wire[ND_F_COUNT] = {ND_FIELD_LIST(WIRE_)};
 
-const nd_kind nd_field_kind[ND_F_COUNT] = {
-    ND_K_STR, ND_K_DATETIME, ND_K_STATE, ND_K_STR, ND_K_DATETIME, ND_K_STR, ND_K_STR, ND_K_STR_LIST,
-};
+#define KIND_(e, name, kind) ND_K_##kind,
+const nd_kind nd_field_kind[ND_F_COUNT] = {ND_FIELD_LIST(KIND_)};
 
 nd_key_class nd_classify_key(const char *key, size_t n, nd_field *field)
 {

@@ -9,18 +9,22 @@
 #include "datetime_offset.h"
 #include "state.h"
 
-/* In wire order: a request body lists them in this order, after @odata.type. */
-typedef enum nd_field {
-    ND_F_ID,
-    ND_F_LAST_CONNECTION,
-    ND_F_STATE,
-    ND_F_DISPLAY_NAME,
-    ND_F_ENROLLED,
-    ND_F_MACHINE_NAME,
-    ND_F_CONNECTOR_VERSION,
-    ND_F_ROLE_SCOPE_TAG_IDS,
-    ND_F_COUNT
-} nd_field;
+/* The properties in wire order (a request body lists them in this order, after @odata.type):
+ * X(enum suffix, wire name, kind). Every table of names, kinds or encoded keys is made from this
+ * one list. */
+#define ND_FIELD_LIST(X)                                                                           \
+    X(ID, "id", STR)                                                                               \
+    X(LAST_CONNECTION, "lastConnectionDateTime", DATETIME)                                         \
+    X(STATE, "state", STATE)                                                                       \
+    X(DISPLAY_NAME, "displayName", STR)                                                            \
+    X(ENROLLED, "enrolledDateTime", DATETIME)                                                      \
+    X(MACHINE_NAME, "machineName", STR)                                                            \
+    X(CONNECTOR_VERSION, "connectorVersion", STR)                                                  \
+    X(ROLE_SCOPE_TAG_IDS, "roleScopeTagIds", STR_LIST)
+
+#define ND_FIELD_ENUM_(e, name, kind) ND_F_##e,
+typedef enum nd_field { ND_FIELD_LIST(ND_FIELD_ENUM_) ND_F_COUNT } nd_field;
+#undef ND_FIELD_ENUM_
 
 typedef enum nd_kind { ND_K_STR, ND_K_DATETIME, ND_K_STATE, ND_K_STR_LIST } nd_kind;
 

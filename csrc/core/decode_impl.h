@@ -17,13 +17,12 @@
 struct reader;
 ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err);
 static int reader_finish(struct reader *r, nd_error *err);
-/* When the next member of the open object has `name` as its key, written plainly (compared as
- * bytes: documents list their fields in wire order, so this is the usual case), reads the key
- * into *key and the value's first token into *value and returns 1; otherwise consumes nothing
- * and returns 0, for the general path to read the member. Negative: an error, err filled.
- * `name` is ASCII and shorter than 32 bytes. */
-ND_INLINE int reader_member(struct reader *r, nd_strv name, nd_token *key, nd_token *value,
-                            nd_error *err);
+/* When the next member of the open object is property `which` (ND_F_COUNT: @odata.type) with
+ * its key written plainly (compared as bytes: documents list their fields in wire order, so this
+ * is the usual case), reads past the key and reads the value's first token into *value, and
+ * returns 1; otherwise consumes nothing and returns 0, for the general path to read the member.
+ * Negative: an error, err filled. */
+ND_INLINE int reader_member(struct reader *r, int which, nd_token *value, nd_error *err);
 
 #define NEXT(t)                                                                                    \
     do {                                                                                           \
@@ -172,7 +171,7 @@ static int read_datetime(const nd_token *t, nd_field f, nd_sink *sink, nd_error 
 }
 
 /* The value of known field f, whose first token is t. */
-static int read_field(struct reader *r, nd_field f, nd_token *t, nd_sink *sink, nd_error *err)
+ND_INLINE int read_field(struct reader *r, nd_field f, nd_token *t, nd_sink *sink, nd_error *err)
 {
     if (t->type == ND_T_NULL) {
         EMIT(sink->vt->null(sink, f));
@@ -226,12 +225,9 @@ static int assemble_object(struct reader *r, nd_sink *sink, nd_error *err)
     nd_field next = 0; /* the field after the last one read: likely the next key */
     nd_token key, value;
     for (;;) {
-        static const nd_strv odata_type = {ND_ODATA_TYPE_KEY, sizeof ND_ODATA_TYPE_KEY - 1};
-        /* The key to try first: @odata.type leads a document, then the fields in order. */
+        /* The member to try first: @odata.type leads a document, then the fields in order. */
         nd_field f = seen ? next : ND_F_COUNT;
-        int rc = (seen >> f) & 1 ? 0
-                                 : reader_member(r, f < ND_F_COUNT ? nd_field_wire[f] : odata_type,
-                                                 &key, &value, err);
+        int rc = (seen >> f) & 1 ? 0 : reader_member(r, (int)f, &value, err);
         if (rc < 0) return rc;
         if (rc == 0) {
             NEXT(&key);

@@ -372,22 +372,23 @@ ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err)
     return read_string(r, t, err);
 }
 
-ND_INLINE int reader_member(struct reader *r, nd_strv name, nd_token *key, nd_token *value,
-                            nd_error *err)
+/* Each member the direct path looks for, as compact JSON writes it after the previous value:
+ * `,"name":`, the first member without its comma. Index ND_F_COUNT is @odata.type. */
+#define MEMBER_HEAD_(e, name, kind) {",\"" name "\":", sizeof(name) + 3},
+static const nd_strv member_head[ND_F_COUNT + 1] = {
+    ND_FIELD_LIST(MEMBER_HEAD_){",\"" ND_ODATA_TYPE_KEY "\":", sizeof(ND_ODATA_TYPE_KEY) + 3}};
+#undef MEMBER_HEAD_
+
+ND_INLINE int reader_member(struct reader *r, int which, nd_token *value, nd_error *err)
 {
     struct frame *fr = &r->stack[r->depth - 1];
-    const unsigned char *p = r->p;
-    size_t i = r->i;
-    if (fr->count > 0) {
-        if (i >= r->n || p[i] != ',') return 0;
-        i++;
+    nd_strv head = member_head[which];
+    if (fr->count == 0) {
+        head.ptr++;
+        head.len--;
     }
-    /* "name": */
-    if (r->n - i < name.len + 3 || p[i] != '"' || p[i + 1 + name.len] != '"' ||
-        p[i + 2 + name.len] != ':' || !nd_same_bytes(p + i + 1, name.ptr, name.len))
-        return 0;
-    nd_plain_key(key, p, i, name.len);
-    r->i = i + name.len + 3;
+    if (r->n - r->i < head.len || !nd_same_bytes(r->p + r->i, head.ptr, head.len)) return 0;
+    r->i += head.len;
     fr->count++;
     skip_ws(r);
     int rc = read_value_token(r, value, err);

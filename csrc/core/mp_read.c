@@ -236,15 +236,16 @@ ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err)
     return read_value_token(r, t, err);
 }
 
-ND_INLINE int reader_member(struct reader *r, nd_strv name, nd_token *key, nd_token *value,
-                            nd_error *err)
+ND_INLINE int reader_member(struct reader *r, int which, nd_token *value, nd_error *err)
 {
+    static const nd_strv odata_type = {ND_ODATA_TYPE_KEY, sizeof ND_ODATA_TYPE_KEY - 1};
+    nd_strv name = which < ND_F_COUNT ? nd_field_wire[which] : odata_type;
     size_t i = r->i;
+    /* a fixstr key: every name is shorter than 32 bytes */
     if (r->left[r->depth - 1] < 2 || r->n - i <= name.len || r->p[i] != (0xa0 | name.len) ||
         !nd_same_bytes(r->p + i + 1, name.ptr, name.len))
         return 0;
     r->left[r->depth - 1] -= 2;
-    nd_plain_key(key, r->p, i, name.len);
     r->i = i + 1 + name.len;
     int rc = read_value_token(r, value, err);
     return rc != ND_OK ? rc : 1;

@@ -40,18 +40,6 @@ typedef struct nd_token {
     size_t content_offset;
 } nd_token;
 
-/* A key read by a reader's direct path: plain ASCII text p[at + 1 : at + 1 + n], after its
- * opening quote (JSON) or its one-byte fixstr header (MessagePack) at `at`. */
-static inline void nd_plain_key(nd_token *t, const unsigned char *p, size_t at, size_t n)
-{
-    t->type = ND_T_STR;
-    t->offset = at;
-    t->s = (const char *)p + at + 1;
-    t->n = n;
-    t->ascii = true;
-    t->content_offset = at + 1;
-}
-
 static inline const char *nd_tok_name(nd_tok_type t)
 {
     switch (t) {
