@@ -288,6 +288,7 @@ ND_INLINE int read_value_token(struct reader *r, nd_token *t, nd_error *err)
 {
     if (r->i >= r->n) return fail_end(r, err);
     t->offset = r->i;
+    if (r->p[r->i] == '"') return read_string(r, t, err); /* most values: before the jump table */
     switch (r->p[r->i]) {
     case '{':
         return open_container(r, t, true, err);

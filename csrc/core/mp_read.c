@@ -236,10 +236,15 @@ ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err)
     return read_value_token(r, t, err);
 }
 
+/* The key of each member the direct path looks for; index ND_F_COUNT is @odata.type. */
+#define MEMBER_NAME_(e, name, kind) {name, sizeof(name) - 1},
+static const nd_strv member_name[ND_F_COUNT + 1] = {
+    ND_FIELD_LIST(MEMBER_NAME_){ND_ODATA_TYPE_KEY, sizeof(ND_ODATA_TYPE_KEY) - 1}};
+#undef MEMBER_NAME_
+
 ND_INLINE int reader_member(struct reader *r, int which, nd_token *value, nd_error *err)
 {
-    static const nd_strv odata_type = {ND_ODATA_TYPE_KEY, sizeof ND_ODATA_TYPE_KEY - 1};
-    nd_strv name = which < ND_F_COUNT ? nd_field_wire[which] : odata_type;
+    nd_strv name = member_name[which];
     size_t i = r->i;
     /* a fixstr key: every name is shorter than 32 bytes */
     if (r->left[r->depth - 1] < 2 || r->n - i <= name.len || r->p[i] != (0xa0 | name.len) ||

@@ -51,9 +51,17 @@ ND_INLINE size_t nd_ascii_prefix(const unsigned char *p, size_t n, size_t avail)
             (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)p)) & ((1u << n) - 1);
         return m ? (size_t)__builtin_ctz(m) : n;
     }
-    for (; n - i >= 16; i += 16) {
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(p + i)));
-        if (m) return i + (size_t)__builtin_ctz(m);
+    if (n >= 16) {
+        /* All ASCII, the usual case, shown by OR-ing the blocks (the last one overlapping the
+         * one before) and testing once; only a string with a high byte is searched for it. */
+        __m128i acc = _mm_loadu_si128((const __m128i *)(p + n - 16));
+        for (size_t k = 0; k + 16 < n; k += 16)
+            acc = _mm_or_si128(acc, _mm_loadu_si128((const __m128i *)(p + k)));
+        if (!_mm_movemask_epi8(acc)) return n;
+        for (; n - i >= 16; i += 16) {
+            unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(p + i)));
+            if (m) return i + (size_t)__builtin_ctz(m);
+        }
     }
 #endif
     for (; n - i >= 8; i += 8) {
