@@ -38,16 +38,91 @@ static PyObject *timezone_for(ModState *st, int offset_min)
     return tz;
 }
 
-PyObject *datetime_to_py(ModState *st, const nd_datetime *dt)
+/* An aware datetime made by filling the object the type allocates, in the layout datetime.h
+ * gives its reader macros (PyDateTime_GET_YEAR and the others): the constructor's argument
+ * checks, half the cost of a read, are for values the core has range-checked already. tz is
+ * stolen. */
+static PyObject *filled_datetime(const nd_datetime *dt, PyObject *tz)
 {
-    if (datetime_api() < 0) return NULL;
-    PyObject *tz = timezone_for(st, dt->offset_min);
-    if (!tz) return NULL;
+    PyTypeObject *type = PyDateTimeAPI->DateTimeType;
+    PyDateTime_DateTime *o = (PyDateTime_DateTime *)type->tp_alloc(type, 1);
+    if (!o) {
+        Py_DECREF(tz);
+        return NULL;
+    }
+    o->hashcode = -1;
+    o->hastzinfo = 1;
+    o->data[0] = (unsigned char)(dt->year >> 8);
+    o->data[1] = (unsigned char)dt->year;
+    o->data[2] = dt->month;
+    o->data[3] = dt->day;
+    o->data[4] = dt->hour;
+    o->data[5] = dt->minute;
+    o->data[6] = dt->second;
+    o->data[7] = (unsigned char)(dt->usec >> 16);
+    o->data[8] = (unsigned char)(dt->usec >> 8);
+    o->data[9] = (unsigned char)dt->usec;
+    o->fold = 0;
+    o->tzinfo = tz;
+    return (PyObject *)o;
+}
+
+static PyObject *constructed_datetime(const nd_datetime *dt, PyObject *tz)
+{
     PyObject *r = PyDateTimeAPI->DateTime_FromDateAndTime(dt->year, dt->month, dt->day, dt->hour,
                                                           dt->minute, dt->second, (int)dt->usec, tz,
                                                           PyDateTimeAPI->DateTimeType);
     Py_DECREF(tz);
     return r;
+}
+
+/* Whether filled_datetime makes what the constructor makes, in this interpreter: checked once,
+ * on a date whose every field differs from the others, so a layout that ever changed falls back
+ * to the constructor instead of making wrong dates. -1: not checked yet. */
+static int filling_works = -1;
+
+static int check_filling(void)
+{
+    const nd_datetime probe = {.year = 2026,
+                               .month = 11,
+                               .day = 28,
+                               .hour = 9,
+                               .minute = 30,
+                               .second = 12,
+                               .usec = 345678,
+                               .offset_min = 0,
+                               .present = 1};
+    PyObject *a = filled_datetime(&probe, Py_NewRef(PyDateTime_TimeZone_UTC));
+    PyObject *b = a ? constructed_datetime(&probe, Py_NewRef(PyDateTime_TimeZone_UTC)) : NULL;
+    int same = b ? PyObject_RichCompareBool(a, b, Py_EQ) : -1;
+    if (same == 1) {
+        same = PyDateTime_GET_YEAR(a) == 2026 && PyDateTime_GET_MONTH(a) == 11 &&
+               PyDateTime_GET_DAY(a) == 28 && PyDateTime_DATE_GET_HOUR(a) == 9 &&
+               PyDateTime_DATE_GET_MINUTE(a) == 30 && PyDateTime_DATE_GET_SECOND(a) == 12 &&
+               PyDateTime_DATE_GET_MICROSECOND(a) == 345678 && PyDateTime_DATE_GET_FOLD(a) == 0 &&
+               PyDateTime_DATE_GET_TZINFO(a) == PyDateTime_TimeZone_UTC &&
+               PyObject_Hash(a) == PyObject_Hash(b);
+    }
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    if (same < 0) return -1;
+    filling_works = same;
+    return 0;
+}
+
+PyObject *datetime_to_py(ModState *st, const nd_datetime *dt)
+{
+    if (datetime_api() < 0) return NULL;
+    if (ND_UNLIKELY(filling_works < 0) && check_filling() < 0) return NULL;
+    PyObject *tz = timezone_for(st, dt->offset_min);
+    if (!tz) return NULL;
+    return filling_works ? filled_datetime(dt, tz) : constructed_datetime(dt, tz);
+}
+
+/* For the tests: 1 when datetimes are made by filling, 0 when by the constructor. */
+int datetime_made_by_filling(void)
+{
+    return filling_works == 1;
 }
 
 /* The UTC offset of an aware datetime in whole minutes, as wide as the timedelta is: the core

@@ -107,6 +107,19 @@ static void core_free(void *module)
     core_clear((PyObject *)module);
 }
 
+/* For the tests: how decoded datetimes are made here ("filled" or "constructed"), once one was. */
+static PyObject *datetime_path(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    return PyUnicode_FromString(datetime_made_by_filling() ? "filled" : "constructed");
+}
+
+static PyMethodDef core_methods[] = {
+    {"_datetime_path", datetime_path, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyModuleDef_Slot core_slots[] = {
     {Py_mod_exec, core_exec},
 #ifdef Py_mod_multiple_interpreters
@@ -121,6 +134,7 @@ static struct PyModuleDef core_module = {
     .m_name = "ndes._core",
     .m_doc = "The C core of ndes: the NdesConnector type and its JSON and MessagePack codecs.",
     .m_size = sizeof(ModState),
+    .m_methods = core_methods,
     .m_slots = core_slots,
     .m_traverse = core_traverse,
     .m_clear = core_clear,

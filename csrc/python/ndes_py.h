@@ -105,6 +105,9 @@ const char *str_item_utf8(ModState *st, PyObject *item, Py_ssize_t *n, nd_field 
 
 /* datetime_py.c: the only file that uses the datetime C API. */
 PyObject *datetime_to_py(ModState *st, const nd_datetime *dt);
+/* 1 when datetime_to_py fills the objects it makes (checked against the constructor on first
+ * use), 0 when it calls the constructor or has not run yet. */
+int datetime_made_by_filling(void);
 /* 1 with *out filled, 0 when v is not a datetime, -1 with ValidationError for `field`. */
 int datetime_from_py(ModState *st, PyObject *v, nd_datetime *out, const char *field);
 
