@@ -7,71 +7,115 @@ static bool is_leap(uint64_t y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* The range rule, as one bit per field in the order the reasons below name them: the lowest set
- * bit is the first bad field. Comparisons are unsigned so that one test catches both ends (a
- * negative field wraps high), and are OR-ed rather than branched on, since a parser's fields
- * are nearly always in range. The day is held to 29 in any February here; the 29th itself,
- * rare, takes the leap-year test. The month indexes the table masked, in bounds when the month
- * is bad too (its own bit then names it). */
-ND_INLINE unsigned out_of_range(const nd_datetime_fields *f)
+/* A word from its eight bytes, byte 0 lowest. */
+#define W8(a, b, c, d, e, f, g, h)                                                                 \
+    ((uint64_t)(uint8_t)(a) | (uint64_t)(uint8_t)(b) << 8 | (uint64_t)(uint8_t)(c) << 16 |         \
+     (uint64_t)(uint8_t)(d) << 24 | (uint64_t)(uint8_t)(e) << 32 | (uint64_t)(uint8_t)(f) << 40 |  \
+     (uint64_t)(uint8_t)(g) << 48 | (uint64_t)(uint8_t)(h) << 56)
+#define LANES(b) (0x0101010101010101ULL * (uint8_t)(b))
+
+/* The range rule reads a date-time's "head": the year in bits 0-15, then a byte each for month,
+ * day, hour, minute and second (bits 16-55), as the parser builds it straight from its digit
+ * lanes, so that the five small fields are checked at once. It answers with one bit per bad
+ * field, ascending in the order the reasons name them (the lowest set bit is the first bad
+ * field): */
+#define BAD_YEAR (1ULL << 0)
+#define BAD_LANES W8(0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0) /* month, day, hour, minute, second */
+#define BAD_DAY (0x80ULL << 24)
+#define BAD_USEC (1ULL << 56)
+#define BAD_OFFSET (1ULL << 57)
+
+/* A lane fits below its limit when adding 0x7F - limit leaves its top bit clear, and is not 0
+ * (month and day start at 1) when adding 0x7F sets it. A lane from 0x80 up fails on its own top
+ * bit; its carry can reach only later lanes, which leaves the first bad one named. February is
+ * held to 29 days here and the 29th, rare, takes the leap-year test. The month picks the day's
+ * limit through a mask, in bounds when the month is bad too (its own bit then names it). */
+ND_INLINE uint64_t out_of_range(uint64_t head, uint64_t usec, int64_t offset_min)
 {
     static const uint8_t longest[16] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    unsigned bad = (uint64_t)f->year - 1 > 9998;
-    bad |= (unsigned)((uint64_t)f->month - 1 > 11) << 1;
-    bad |= (unsigned)((uint64_t)f->day - 1 >= longest[f->month & 15]) << 2;
-    if (f->day == 29 && f->month == 2 && !is_leap((uint64_t)f->year)) bad |= 1u << 2;
-    bad |= (unsigned)((uint64_t)f->hour > 23) << 3;
-    bad |= (unsigned)((uint64_t)f->minute > 59) << 4;
-    bad |= (unsigned)((uint64_t)f->second > 59) << 5;
-    bad |= (unsigned)((uint64_t)f->usec > 999999) << 6;
-    bad |= (unsigned)((uint64_t)f->offset_min + ND_DATETIME_MAX_OFFSET > 2 * ND_DATETIME_MAX_OFFSET)
-           << 7;
+    uint64_t lanes = head & W8(0, 0, ~0, ~0, ~0, ~0, ~0, 0);
+    uint64_t limits = W8(0, 0, 0x7F - 12, 0, 0x7F - 23, 0x7F - 59, 0x7F - 59, 0) |
+                      (uint64_t)(0x7F - longest[head >> 16 & 15]) << 24;
+    uint64_t nonzero = lanes + W8(0, 0, 0x7F, 0x7F, 0, 0, 0, 0);
+    uint64_t bad =
+        ((lanes + limits) | lanes | (~nonzero & W8(0, 0, 0x80, 0x80, 0, 0, 0, 0))) & BAD_LANES;
+    bad |= (head & 0xFFFF) - 1 > 9998 ? BAD_YEAR : 0;
+    if ((head >> 16 & 0xFFFF) == (2 | 29 << 8) && !is_leap(head & 0xFFFF)) bad |= BAD_DAY;
+    bad |= usec > 999999 ? BAD_USEC : 0;
+    bad |=
+        (uint64_t)offset_min + ND_DATETIME_MAX_OFFSET > 2 * ND_DATETIME_MAX_OFFSET ? BAD_OFFSET : 0;
     return bad;
 }
 
 /* The first bad field's reason, from out_of_range's bits. */
-static const char *reason(unsigned bad)
+static const char *reason(uint64_t bad)
 {
-    static const char *const reasons[8] = {
-        "year out of range 0001..9999", "month out of range",
-        "day out of range for month",   "hour out of range",
-        "minute out of range",          "second out of range (leap seconds cannot be represented)",
-        "microsecond out of range",     "UTC offset out of range (Graph takes -14:00..+14:00)",
+    static const struct {
+        uint64_t bit;
+        const char *why;
+    } reasons[] = {
+        {BAD_YEAR, "year out of range 0001..9999"},
+        {0x80ULL << 16, "month out of range"},
+        {BAD_DAY, "day out of range for month"},
+        {0x80ULL << 32, "hour out of range"},
+        {0x80ULL << 40, "minute out of range"},
+        {0x80ULL << 48, "second out of range (leap seconds cannot be represented)"},
+        {BAD_USEC, "microsecond out of range"},
+        {BAD_OFFSET, "UTC offset out of range (Graph takes -14:00..+14:00)"},
     };
-    unsigned k = 0;
-    while (!(bad >> k & 1))
+    size_t k = 0;
+    while (!(bad & reasons[k].bit))
         k++;
-    return reasons[k];
+    return reasons[k].why;
 }
 
-/* nd_datetime_make's body, inlined into the parser below so that the check sees the narrow
- * values the parser has (the compiler drops what they make impossible). */
-ND_INLINE const char *make(const nd_datetime_fields *f, nd_datetime *out)
+/* The head is the first eight bytes of an nd_datetime on a little-endian machine (the present
+ * flag as its top byte): one store there. */
+ND_INLINE const char *make_head(uint64_t head, uint64_t usec, int64_t offset_min, nd_datetime *out)
 {
-    unsigned bad = out_of_range(f);
+    uint64_t bad = out_of_range(head, usec, offset_min);
     if (ND_UNLIKELY(bad)) return reason(bad);
-    out->year = (uint16_t)f->year;
-    out->month = (uint8_t)f->month;
-    out->day = (uint8_t)f->day;
-    out->hour = (uint8_t)f->hour;
-    out->minute = (uint8_t)f->minute;
-    out->second = (uint8_t)f->second;
-    out->usec = (uint32_t)f->usec;
-    out->offset_min = (int16_t)f->offset_min;
+    head |= 1ULL << 56; /* present */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(out, &head, 8);
+#else
+    out->year = (uint16_t)head;
+    out->month = (uint8_t)(head >> 16);
+    out->day = (uint8_t)(head >> 24);
+    out->hour = (uint8_t)(head >> 32);
+    out->minute = (uint8_t)(head >> 40);
+    out->second = (uint8_t)(head >> 48);
     out->present = 1;
+#endif
+    out->usec = (uint32_t)usec;
+    out->offset_min = (int16_t)offset_min;
     return NULL;
+}
+
+/* Wide fields into a head and back, each saturated to a value out of range (a year of 0, a
+ * byte of 255) when it does not fit, so that the rule sees it as out of range. */
+static uint64_t lane(int64_t v)
+{
+    return (uint64_t)v > 255 ? 255 : (uint64_t)v;
+}
+
+static uint64_t head_of(const nd_datetime_fields *f)
+{
+    uint64_t year = (uint64_t)f->year > 9999 ? 0 : (uint64_t)f->year;
+    return year | lane(f->month) << 16 | lane(f->day) << 24 | lane(f->hour) << 32 |
+           lane(f->minute) << 40 | lane(f->second) << 48;
 }
 
 const char *nd_datetime_make(const nd_datetime_fields *f, nd_datetime *out)
 {
-    return make(f, out);
+    return make_head(head_of(f), (uint64_t)f->usec, f->offset_min, out);
 }
 
 const char *nd_datetime_check(const nd_datetime *dt)
 {
     nd_datetime_fields f = {dt->year,   dt->month,  dt->day,  dt->hour,
                             dt->minute, dt->second, dt->usec, dt->offset_min};
-    unsigned bad = out_of_range(&f);
+    uint64_t bad = out_of_range(head_of(&f), (uint64_t)f.usec, f.offset_min);
     return bad ? reason(bad) : NULL;
 }
 
@@ -148,13 +192,6 @@ ND_INLINE uint64_t load8(const char *p)
            (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 |
            (uint64_t)u[7] << 56;
 }
-
-/* A word from its eight bytes, byte 0 first: the shape of eight bytes of text. */
-#define W8(a, b, c, d, e, f, g, h)                                                                 \
-    ((uint64_t)(uint8_t)(a) | (uint64_t)(uint8_t)(b) << 8 | (uint64_t)(uint8_t)(c) << 16 |         \
-     (uint64_t)(uint8_t)(d) << 24 | (uint64_t)(uint8_t)(e) << 32 | (uint64_t)(uint8_t)(f) << 40 |  \
-     (uint64_t)(uint8_t)(g) << 48 | (uint64_t)(uint8_t)(h) << 56)
-#define LANES(b) (0x0101010101010101ULL * (uint8_t)(b))
 
 /* Nonzero when y, a word of text XOR-ed with its expected shape ('0' where a digit goes), does
  * not fit: a `digits` lane above 9, or another `care` lane not 0. Adding 0x76 (a digit lane) or
@@ -234,16 +271,13 @@ static const char *parse_fast(const char *s, size_t n, nd_datetime *out, const c
         usec = eight_digits(f <= 6 ? frac >> (8 * (6 - f)) : frac << (8 * (f - 6)));
     }
 
+    /* The head the range rule reads: each pair's value moved from its lane in the text to its
+     * byte in the head. */
     uint64_t dp = pair_values(date), mp = pair_values(mid), tp = pair_values(time);
-    nd_datetime_fields fields = {(int64_t)((dp & 0xFF) * 100 + (dp >> 16 & 0xFF)),
-                                 (int64_t)(dp >> 40 & 0xFF),
-                                 (int64_t)(mp & 0xFF),
-                                 (int64_t)(mp >> 24 & 0xFF),
-                                 (int64_t)(mp >> 48 & 0xFF),
-                                 (int64_t)(tp >> 48 & 0xFF),
-                                 usec,
-                                 offset};
-    *why = make(&fields, out);
+    uint64_t head = ((dp & 0xFF) * 100 + (dp >> 16 & 0xFF)) | (dp >> 24 & 0xFF0000) |
+                    (mp & 0xFF) << 24 | (mp << 8 & 0xFF00000000) | (mp >> 8 & 0xFF0000000000) |
+                    (tp & 0xFF000000000000);
+    *why = make_head(head, usec, offset, out);
     return "";
 }
 
