@@ -16,30 +16,37 @@ static bool is_leap(uint64_t y)
 
 /* The range rule reads a date-time's "head": the year in bits 0-15, then a byte each for month,
  * day, hour, minute and second (bits 16-55), as the parser builds it straight from its digit
- * lanes, so that the five small fields are checked at once. It answers with one bit per bad
- * field, ascending in the order the reasons name them (the lowest set bit is the first bad
- * field): */
-#define BAD_YEAR (1ULL << 0)
-#define BAD_LANES W8(0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0) /* month, day, hour, minute, second */
+ * lanes, so that all six are checked at once. It answers with one bit per bad field, ascending
+ * in the order the reasons name them (the lowest set bit is the first bad field): the top bit
+ * of each field's lane(s), then microseconds and offset. */
+#define BAD_HEAD W8(0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0)
+#define BAD_YEAR (0x80ULL << 8)
 #define BAD_DAY (0x80ULL << 24)
 #define BAD_USEC (1ULL << 56)
 #define BAD_OFFSET (1ULL << 57)
 
-/* A lane fits below its limit when adding 0x7F - limit leaves its top bit clear, and is not 0
- * (month and day start at 1) when adding 0x7F sets it. A lane from 0x80 up fails on its own top
- * bit; its carry can reach only later lanes, which leaves the first bad one named. February is
- * held to 29 days here and the 29th, rare, takes the leap-year test. The month picks the day's
- * limit through a mask, in bounds when the month is bad too (its own bit then names it). */
+/* A field fits below its limit when adding 0x7F - limit (0x7FFF - limit for the year) leaves
+ * its top bit clear, and is not 0 (year, month and day start at 1) when adding 0x7F(FF) sets
+ * it. A field with its top bit set fails on that bit; its carry can reach only later fields,
+ * which leaves the first bad one named. February is held to 29 days here and the 29th, rare,
+ * takes the leap-year test. The month picks the limits (the day's is its month's) through a
+ * mask, in bounds when the month is bad too (its own bit then names it). */
 ND_INLINE uint64_t out_of_range(uint64_t head, uint64_t usec, int64_t offset_min)
 {
-    static const uint8_t longest[16] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    uint64_t lanes = head & W8(0, 0, ~0, ~0, ~0, ~0, ~0, 0);
-    uint64_t limits = W8(0, 0, 0x7F - 12, 0, 0x7F - 23, 0x7F - 59, 0x7F - 59, 0) |
-                      (uint64_t)(0x7F - longest[head >> 16 & 15]) << 24;
-    uint64_t nonzero = lanes + W8(0, 0, 0x7F, 0x7F, 0, 0, 0, 0);
-    uint64_t bad =
-        ((lanes + limits) | lanes | (~nonzero & W8(0, 0, 0x80, 0x80, 0, 0, 0, 0))) & BAD_LANES;
-    bad |= (head & 0xFFFF) - 1 > 9998 ? BAD_YEAR : 0;
+#define LIMITS(days)                                                                               \
+    W8(0xFF & (0x7FFF - 9999), (0x7FFF - 9999) >> 8, 0x7F - 12, 0x7F - (days), 0x7F - 23,          \
+       0x7F - 59, 0x7F - 59, 0)
+    static const uint64_t limits_in[16] = {
+        LIMITS(0),  LIMITS(31), LIMITS(29), LIMITS(31), LIMITS(30), LIMITS(31),
+        LIMITS(30), LIMITS(31), LIMITS(31), LIMITS(30), LIMITS(31), LIMITS(30),
+        LIMITS(31), LIMITS(0),  LIMITS(0),  LIMITS(0),
+    };
+#undef LIMITS
+    uint64_t fields = head & W8(~0, ~0, ~0, ~0, ~0, ~0, ~0, 0);
+    uint64_t nonzero = fields + W8(0xFF, 0x7F, 0x7F, 0x7F, 0, 0, 0, 0);
+    uint64_t bad = ((fields + limits_in[head >> 16 & 15]) | fields |
+                    (~nonzero & W8(0, 0x80, 0x80, 0x80, 0, 0, 0, 0))) &
+                   BAD_HEAD;
     if ((head >> 16 & 0xFFFF) == (2 | 29 << 8) && !is_leap(head & 0xFFFF)) bad |= BAD_DAY;
     bad |= usec > 999999 ? BAD_USEC : 0;
     bad |=
@@ -265,18 +272,21 @@ static const char *parse_fast(const char *s, size_t n, nd_datetime *out, const c
         if (f - 1 > 7 || s[19] != '.') return NULL;
         uint64_t mask = ~0ULL << (8 * (8 - f));
         uint64_t frac = (load8(s + end - 8) ^ LANES('0')) & mask;
-        if (misfits(frac, mask, mask)) return NULL;
+        if (misfits(frac, ~0ULL, ~0ULL)) return NULL; /* lanes outside the mask are 0: fit */
         /* The first six digits as the last six lanes of eight: later digits fall off (they are
          * truncated), missing ones are 0. */
         usec = eight_digits(f <= 6 ? frac >> (8 * (6 - f)) : frac << (8 * (f - 6)));
     }
 
     /* The head the range rule reads: each pair's value moved from its lane in the text to its
-     * byte in the head. */
+     * byte in the head, two of them (the year's) or three (day, hour and minute, in lanes 0, 3
+     * and 6) at once by a product whose terms land in separate lanes, too small to carry. */
     uint64_t dp = pair_values(date), mp = pair_values(mid), tp = pair_values(time);
-    uint64_t head = ((dp & 0xFF) * 100 + (dp >> 16 & 0xFF)) | (dp >> 24 & 0xFF0000) |
-                    (mp & 0xFF) << 24 | (mp << 8 & 0xFF00000000) | (mp >> 8 & 0xFF0000000000) |
-                    (tp & 0xFF000000000000);
+    uint64_t year = ((dp & 0xFF00FF) * ((100 << 16) + 1)) >> 16 & 0xFFFF;
+    uint64_t day_hour_minute =
+        ((mp & W8(~0, 0, 0, ~0, 0, 0, ~0, 0)) * W8(1, 0, 1, 0, 1, 0, 0, 0)) >> 8 &
+        W8(0, 0, 0, ~0, ~0, ~0, 0, 0);
+    uint64_t head = year | (dp >> 24 & 0xFF0000) | day_hour_minute | (tp & 0xFF000000000000);
     *why = make_head(head, usec, offset, out);
     return "";
 }
