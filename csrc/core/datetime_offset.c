@@ -99,18 +99,24 @@ ND_INLINE const char *make_head(uint64_t head, uint64_t usec, int64_t offset_min
     return NULL;
 }
 
-/* Wide fields into a head and back, each saturated to a value out of range (a year of 0, a
- * byte of 255) when it does not fit, so that the rule sees it as out of range. */
-static uint64_t lane(int64_t v)
+/* Wide fields into a head, each saturated to a value out of range (a year of 0, a byte of 255)
+ * when it does not fit, so that the rule refuses it. All nearly always fit, which one test of
+ * their OR tells. */
+static uint64_t lane(uint64_t v)
 {
-    return (uint64_t)v > 255 ? 255 : (uint64_t)v;
+    return v > 255 ? 255 : v;
 }
 
 static uint64_t head_of(const nd_datetime_fields *f)
 {
+    uint64_t month = (uint64_t)f->month, day = (uint64_t)f->day, hour = (uint64_t)f->hour;
+    uint64_t minute = (uint64_t)f->minute, second = (uint64_t)f->second;
+    if (ND_UNLIKELY((month | day | hour | minute | second) > 255)) {
+        month = lane(month), day = lane(day), hour = lane(hour);
+        minute = lane(minute), second = lane(second);
+    }
     uint64_t year = (uint64_t)f->year > 9999 ? 0 : (uint64_t)f->year;
-    return year | lane(f->month) << 16 | lane(f->day) << 24 | lane(f->hour) << 32 |
-           lane(f->minute) << 40 | lane(f->second) << 48;
+    return year | month << 16 | day << 24 | hour << 32 | minute << 40 | second << 48;
 }
 
 const char *nd_datetime_make(const nd_datetime_fields *f, nd_datetime *out)
