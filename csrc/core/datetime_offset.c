@@ -19,9 +19,13 @@ static bool is_leap(uint64_t y)
  * lanes, so that all six are checked at once. It answers with one bit per bad field, ascending
  * in the order the reasons name them (the lowest set bit is the first bad field): the top bit
  * of each field's lane(s), then microseconds and offset. */
-#define BAD_HEAD W8(0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0)
 #define BAD_YEAR (0x80ULL << 8)
+#define BAD_MONTH (0x80ULL << 16)
 #define BAD_DAY (0x80ULL << 24)
+#define BAD_HOUR (0x80ULL << 32)
+#define BAD_MINUTE (0x80ULL << 40)
+#define BAD_SECOND (0x80ULL << 48)
+#define BAD_HEAD (BAD_YEAR | BAD_MONTH | BAD_DAY | BAD_HOUR | BAD_MINUTE | BAD_SECOND)
 #define BAD_USEC (1ULL << 56)
 #define BAD_OFFSET (1ULL << 57)
 
@@ -45,7 +49,7 @@ ND_INLINE uint64_t out_of_range(uint64_t head, uint64_t usec, int64_t offset_min
     uint64_t fields = head & W8(~0, ~0, ~0, ~0, ~0, ~0, ~0, 0);
     uint64_t nonzero = fields + W8(0xFF, 0x7F, 0x7F, 0x7F, 0, 0, 0, 0);
     uint64_t bad = ((fields + limits_in[head >> 16 & 15]) | fields |
-                    (~nonzero & W8(0, 0x80, 0x80, 0x80, 0, 0, 0, 0))) &
+                    (~nonzero & (BAD_YEAR | BAD_MONTH | BAD_DAY))) &
                    BAD_HEAD;
     if ((head >> 16 & 0xFFFF) == (2 | 29 << 8) && !is_leap(head & 0xFFFF)) bad |= BAD_DAY;
     bad |= usec > 999999 ? BAD_USEC : 0;
@@ -62,11 +66,11 @@ static const char *reason(uint64_t bad)
         const char *why;
     } reasons[] = {
         {BAD_YEAR, "year out of range 0001..9999"},
-        {0x80ULL << 16, "month out of range"},
+        {BAD_MONTH, "month out of range"},
         {BAD_DAY, "day out of range for month"},
-        {0x80ULL << 32, "hour out of range"},
-        {0x80ULL << 40, "minute out of range"},
-        {0x80ULL << 48, "second out of range (leap seconds cannot be represented)"},
+        {BAD_HOUR, "hour out of range"},
+        {BAD_MINUTE, "minute out of range"},
+        {BAD_SECOND, "second out of range (leap seconds cannot be represented)"},
         {BAD_USEC, "microsecond out of range"},
         {BAD_OFFSET, "UTC offset out of range (Graph takes -14:00..+14:00)"},
     };
@@ -78,6 +82,11 @@ static const char *reason(uint64_t bad)
 
 /* The head is the first eight bytes of an nd_datetime on a little-endian machine (the present
  * flag as its top byte): one store there. */
+_Static_assert(offsetof(nd_datetime, year) == 0 && offsetof(nd_datetime, month) == 2 &&
+                   offsetof(nd_datetime, day) == 3 && offsetof(nd_datetime, hour) == 4 &&
+                   offsetof(nd_datetime, minute) == 5 && offsetof(nd_datetime, second) == 6 &&
+                   offsetof(nd_datetime, present) == 7,
+               "an nd_datetime starts with its head");
 ND_INLINE const char *make_head(uint64_t head, uint64_t usec, int64_t offset_min, nd_datetime *out)
 {
     uint64_t bad = out_of_range(head, usec, offset_min);
@@ -209,8 +218,8 @@ ND_INLINE uint64_t load8(const char *p)
 /* Nonzero when y, a word of text XOR-ed with its expected shape ('0' where a digit goes), does
  * not fit: a `digits` lane above 9, or another `care` lane not 0. Adding 0x76 (a digit lane) or
  * 0x7F (another) sets a lane's top bit exactly when it does not fit, and a lane that fits does
- * not carry into the next; y's own top bit catches lanes above 0x7F, whose carry can spoil only
- * a word already refused. */
+ * not carry into the next; y's own top bit catches lanes from 0x80 up, whose carry can spoil
+ * only a word already refused. */
 ND_INLINE uint64_t misfits(uint64_t y, uint64_t digits, uint64_t care)
 {
     y &= care;
@@ -251,6 +260,17 @@ static const char *parse_fast(const char *s, size_t n, nd_datetime *out, const c
         misfits(time, time_digits, ~0ULL))
         return NULL;
 
+    /* The head the range rule reads: each pair's value moved from its lane in the text to its
+     * byte in the head, two of them (the year's) or three (day, hour and minute, in lanes 0, 3
+     * and 6) at once by a product whose terms land in separate lanes, too small to carry. */
+    uint64_t dp = pair_values(date), mp = pair_values(mid), tp = pair_values(time);
+    uint64_t year = ((dp & 0xFF00FF) * ((100 << 16) + 1)) >> 16 & 0xFFFF;
+    uint64_t day_hour_minute =
+        ((mp & W8(~0, 0, 0, ~0, 0, 0, ~0, 0)) * W8(1, 0, 1, 0, 1, 0, 0, 0)) >> 8 &
+        W8(0, 0, 0, ~0, ~0, ~0, 0, 0);
+    uint64_t month = dp >> 24 & 0xFF0000, second = tp & 0xFF000000000000; /* lanes 5, 6 */
+    uint64_t head = year | month | day_hour_minute | second;
+
     /* The offset is read from the end, which leaves the fraction's length known. */
     size_t end;
     int offset;
@@ -284,15 +304,6 @@ static const char *parse_fast(const char *s, size_t n, nd_datetime *out, const c
         usec = eight_digits(f <= 6 ? frac >> (8 * (6 - f)) : frac << (8 * (f - 6)));
     }
 
-    /* The head the range rule reads: each pair's value moved from its lane in the text to its
-     * byte in the head, two of them (the year's) or three (day, hour and minute, in lanes 0, 3
-     * and 6) at once by a product whose terms land in separate lanes, too small to carry. */
-    uint64_t dp = pair_values(date), mp = pair_values(mid), tp = pair_values(time);
-    uint64_t year = ((dp & 0xFF00FF) * ((100 << 16) + 1)) >> 16 & 0xFFFF;
-    uint64_t day_hour_minute =
-        ((mp & W8(~0, 0, 0, ~0, 0, 0, ~0, 0)) * W8(1, 0, 1, 0, 1, 0, 0, 0)) >> 8 &
-        W8(0, 0, 0, ~0, ~0, ~0, 0, 0);
-    uint64_t head = year | (dp >> 24 & 0xFF0000) | day_hour_minute | (tp & 0xFF000000000000);
     *why = make_head(head, usec, offset, out);
     return "";
 }
