@@ -392,6 +392,39 @@ static void make_grid(void)
             }
 }
 
+/* nd_datetime_check on structs filled by other means: random bytes, and random fields near
+ * their ranges. */
+static void check_grid(void)
+{
+    uint64_t x = 0x2545F4914F6CDD1DULL;
+    for (long round = 0; round < 200000; round++) {
+        nd_datetime dt;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t y = x;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        if (round % 2) {
+            memcpy(&dt, &x, 8);
+            memcpy((char *)&dt + 8, &y, 8);
+        } else {
+            dt.year = (uint16_t)(x % 10002);
+            dt.month = (uint8_t)(x >> 16 & 15);
+            dt.day = (uint8_t)(x >> 20 & 31);
+            dt.hour = (uint8_t)(x >> 25 & 31);
+            dt.minute = (uint8_t)(x >> 30 & 63);
+            dt.second = (uint8_t)(x >> 36 & 63);
+            dt.usec = (uint32_t)(y % 1000002);
+            dt.offset_min = (int16_t)((int)(y >> 32 & 2047) - 1024);
+        }
+        nd_datetime_fields f = {dt.year,   dt.month,  dt.day,  dt.hour,
+                                dt.minute, dt.second, dt.usec, dt.offset_min};
+        compared++;
+        if (!same_reason(ref_range_error(&f), nd_datetime_check(&dt)))
+            if (mismatches++ < 10)
+                fprintf(stderr, "check %u-%u-%u %u:%u:%u.%u %d differs\n", dt.year, dt.month,
+                        dt.day, dt.hour, dt.minute, dt.second, dt.usec, dt.offset_min);
+    }
+}
+
 void test_datetime_against_reference(void)
 {
     compared = mismatches = 0;
@@ -400,6 +433,7 @@ void test_datetime_against_reference(void)
     field_grid();
     random_mutations();
     make_grid();
+    check_grid();
     fprintf(stderr, "datetime: %ld inputs compared with the reference\n", compared);
     CHECK(compared > 1000000);
     CHECK(mismatches == 0);
