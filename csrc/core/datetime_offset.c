@@ -2,54 +2,143 @@
 
 #include <string.h>
 
-static bool is_leap(unsigned y)
+static bool is_leap(uint64_t y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static unsigned days_in_month(unsigned y, unsigned m)
+/* A word from its eight bytes, byte 0 lowest. */
+#define W8(a, b, c, d, e, f, g, h)                                                                 \
+    ((uint64_t)(uint8_t)(a) | (uint64_t)(uint8_t)(b) << 8 | (uint64_t)(uint8_t)(c) << 16 |         \
+     (uint64_t)(uint8_t)(d) << 24 | (uint64_t)(uint8_t)(e) << 32 | (uint64_t)(uint8_t)(f) << 40 |  \
+     (uint64_t)(uint8_t)(g) << 48 | (uint64_t)(uint8_t)(h) << 56)
+#define LANES(b) (0x0101010101010101ULL * (uint8_t)(b))
+
+/* The range rule reads a date-time's "head": the year in bits 0-15, then a byte each for month,
+ * day, hour, minute and second (bits 16-55), as the parser builds it straight from its digit
+ * lanes, so that all six are checked at once. It answers with one bit per bad field, ascending
+ * in the order the reasons name them (the lowest set bit is the first bad field): the top bit
+ * of each field's lane(s), then microseconds and offset. */
+#define BAD_YEAR (0x80ULL << 8)
+#define BAD_MONTH (0x80ULL << 16)
+#define BAD_DAY (0x80ULL << 24)
+#define BAD_HOUR (0x80ULL << 32)
+#define BAD_MINUTE (0x80ULL << 40)
+#define BAD_SECOND (0x80ULL << 48)
+#define BAD_HEAD (BAD_YEAR | BAD_MONTH | BAD_DAY | BAD_HOUR | BAD_MINUTE | BAD_SECOND)
+#define BAD_USEC (1ULL << 56)
+#define BAD_OFFSET (1ULL << 57)
+
+/* A field fits below its limit when adding 0x7F - limit (0x7FFF - limit for the year) leaves
+ * its top bit clear, and is not 0 (year, month and day start at 1) when adding 0x7F(FF) sets
+ * it. A field with its top bit set fails on that bit; its carry can reach only later fields,
+ * which leaves the first bad one named. February is held to 29 days here and the 29th, rare,
+ * takes the leap-year test. The month picks the limits (the day's is its month's) through a
+ * mask, in bounds when the month is bad too (its own bit then names it). */
+ND_INLINE uint64_t out_of_range(uint64_t head, uint64_t usec, int64_t offset_min)
 {
-    static const uint8_t dim[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : dim[m];
+#define LIMITS(days)                                                                               \
+    W8(0xFF & (0x7FFF - 9999), (0x7FFF - 9999) >> 8, 0x7F - 12, 0x7F - (days), 0x7F - 23,          \
+       0x7F - 59, 0x7F - 59, 0)
+    static const uint64_t limits_in[16] = {
+        LIMITS(0),  LIMITS(31), LIMITS(29), LIMITS(31), LIMITS(30), LIMITS(31),
+        LIMITS(30), LIMITS(31), LIMITS(31), LIMITS(30), LIMITS(31), LIMITS(30),
+        LIMITS(31), LIMITS(0),  LIMITS(0),  LIMITS(0),
+    };
+#undef LIMITS
+    uint64_t fields = head & W8(~0, ~0, ~0, ~0, ~0, ~0, ~0, 0);
+    uint64_t nonzero = fields + W8(0xFF, 0x7F, 0x7F, 0x7F, 0, 0, 0, 0);
+    uint64_t bad = ((fields + limits_in[head >> 16 & 15]) | fields |
+                    (~nonzero & (BAD_YEAR | BAD_MONTH | BAD_DAY))) &
+                   BAD_HEAD;
+    if ((head >> 16 & 0xFFFF) == (2 | 29 << 8) && !is_leap(head & 0xFFFF)) bad |= BAD_DAY;
+    bad |= usec > 999999 ? BAD_USEC : 0;
+    bad |=
+        (uint64_t)offset_min + ND_DATETIME_MAX_OFFSET > 2 * ND_DATETIME_MAX_OFFSET ? BAD_OFFSET : 0;
+    return bad;
 }
 
-static const char *range_error(const nd_datetime_fields *f)
+/* The first bad field's reason, from out_of_range's bits. */
+static const char *reason(uint64_t bad)
 {
-    if (f->year < 1 || f->year > 9999) return "year out of range 0001..9999";
-    if (f->month < 1 || f->month > 12) return "month out of range";
-    if (f->day < 1 || f->day > days_in_month((unsigned)f->year, (unsigned)f->month))
-        return "day out of range for month";
-    if (f->hour < 0 || f->hour > 23) return "hour out of range";
-    if (f->minute < 0 || f->minute > 59) return "minute out of range";
-    if (f->second < 0 || f->second > 59)
-        return "second out of range (leap seconds cannot be represented)";
-    if (f->usec < 0 || f->usec > 999999) return "microsecond out of range";
-    if (f->offset_min < -ND_DATETIME_MAX_OFFSET || f->offset_min > ND_DATETIME_MAX_OFFSET)
-        return "UTC offset out of range (Graph takes -14:00..+14:00)";
+    static const struct {
+        uint64_t bit;
+        const char *why;
+    } reasons[] = {
+        {BAD_YEAR, "year out of range 0001..9999"},
+        {BAD_MONTH, "month out of range"},
+        {BAD_DAY, "day out of range for month"},
+        {BAD_HOUR, "hour out of range"},
+        {BAD_MINUTE, "minute out of range"},
+        {BAD_SECOND, "second out of range (leap seconds cannot be represented)"},
+        {BAD_USEC, "microsecond out of range"},
+        {BAD_OFFSET, "UTC offset out of range (Graph takes -14:00..+14:00)"},
+    };
+    size_t k = 0;
+    while (!(bad & reasons[k].bit))
+        k++;
+    return reasons[k].why;
+}
+
+/* The head is the first eight bytes of an nd_datetime on a little-endian machine (the present
+ * flag as its top byte): one store there. */
+_Static_assert(offsetof(nd_datetime, year) == 0 && offsetof(nd_datetime, month) == 2 &&
+                   offsetof(nd_datetime, day) == 3 && offsetof(nd_datetime, hour) == 4 &&
+                   offsetof(nd_datetime, minute) == 5 && offsetof(nd_datetime, second) == 6 &&
+                   offsetof(nd_datetime, present) == 7,
+               "an nd_datetime starts with its head");
+ND_INLINE const char *make_head(uint64_t head, uint64_t usec, int64_t offset_min, nd_datetime *out)
+{
+    uint64_t bad = out_of_range(head, usec, offset_min);
+    if (ND_UNLIKELY(bad)) return reason(bad);
+    head |= 1ULL << 56; /* present */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(out, &head, 8);
+#else
+    out->year = (uint16_t)head;
+    out->month = (uint8_t)(head >> 16);
+    out->day = (uint8_t)(head >> 24);
+    out->hour = (uint8_t)(head >> 32);
+    out->minute = (uint8_t)(head >> 40);
+    out->second = (uint8_t)(head >> 48);
+    out->present = 1;
+#endif
+    out->usec = (uint32_t)usec;
+    out->offset_min = (int16_t)offset_min;
     return NULL;
+}
+
+/* Wide fields into a head, each saturated to a value out of range (a year of 0, a byte of 255)
+ * when it does not fit, so that the rule refuses it. All nearly always fit, which one test of
+ * their OR tells. */
+static uint64_t lane(uint64_t v)
+{
+    return v > 255 ? 255 : v;
+}
+
+static uint64_t head_of(const nd_datetime_fields *f)
+{
+    uint64_t month = (uint64_t)f->month, day = (uint64_t)f->day, hour = (uint64_t)f->hour;
+    uint64_t minute = (uint64_t)f->minute, second = (uint64_t)f->second;
+    if (ND_UNLIKELY((month | day | hour | minute | second) > 255)) {
+        month = lane(month), day = lane(day), hour = lane(hour);
+        minute = lane(minute), second = lane(second);
+    }
+    uint64_t year = (uint64_t)f->year > 9999 ? 0 : (uint64_t)f->year;
+    return year | month << 16 | day << 24 | hour << 32 | minute << 40 | second << 48;
 }
 
 const char *nd_datetime_make(const nd_datetime_fields *f, nd_datetime *out)
 {
-    const char *why = range_error(f);
-    if (why) return why;
-    out->year = (uint16_t)f->year;
-    out->month = (uint8_t)f->month;
-    out->day = (uint8_t)f->day;
-    out->hour = (uint8_t)f->hour;
-    out->minute = (uint8_t)f->minute;
-    out->second = (uint8_t)f->second;
-    out->usec = (uint32_t)f->usec;
-    out->offset_min = (int16_t)f->offset_min;
-    out->present = 1;
-    return NULL;
+    return make_head(head_of(f), (uint64_t)f->usec, f->offset_min, out);
 }
 
 const char *nd_datetime_check(const nd_datetime *dt)
 {
     nd_datetime_fields f = {dt->year,   dt->month,  dt->day,  dt->hour,
                             dt->minute, dt->second, dt->usec, dt->offset_min};
-    return range_error(&f);
+    uint64_t bad = out_of_range(head_of(&f), (uint64_t)f.usec, f.offset_min);
+    return bad ? reason(bad) : NULL;
 }
 
 /* "00" to "99": two digits with one copy. */
@@ -116,74 +205,106 @@ static bool expect(const char *s, size_t n, size_t i, char c)
     return i < n && s[i] == c;
 }
 
-static bool is_digit(char c)
+/* The text as a 64-bit word, byte 0 lowest whatever the machine (one load on a little-endian
+ * one: compilers merge the bytes). */
+ND_INLINE uint64_t load8(const char *p)
 {
-    return (unsigned char)(c - '0') <= 9;
+    const unsigned char *u = (const unsigned char *)p;
+    return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+           (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 |
+           (uint64_t)u[7] << 56;
 }
 
-static unsigned two(const char *p)
+/* Nonzero when y, a word of text XOR-ed with its expected shape ('0' where a digit goes), does
+ * not fit: a `digits` lane above 9, or another `care` lane not 0. Adding 0x76 (a digit lane) or
+ * 0x7F (another) sets a lane's top bit exactly when it does not fit, and a lane that fits does
+ * not carry into the next; y's own top bit catches lanes from 0x80 up, whose carry can spoil
+ * only a word already refused. */
+ND_INLINE uint64_t misfits(uint64_t y, uint64_t digits, uint64_t care)
 {
-    return (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
+    y &= care;
+    return ((y + ((LANES(0x7F) & care) - (LANES(9) & digits))) | y) & LANES(0x80);
 }
 
-/* True when every byte of the 8 at p that `mask` selects (0xFF, byte 0 lowest) is a digit:
- * high nibble 3, and a low nibble that adding 6 does not carry out of. */
-static bool digits_in(const char *p, uint64_t mask)
+/* Lane k of a word of digit values (other lanes 0) becomes 10 * lane k + lane k+1: a two-digit
+ * field's value in the lane where it starts. No lane exceeds 99, so none carries. */
+ND_INLINE uint64_t pair_values(uint64_t d)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t w, nibbles = 0xF0F0F0F0F0F0F0F0ULL & mask, threes = 0x3030303030303030ULL & mask;
-    memcpy(&w, p, 8);
-    return (w & nibbles) == threes && ((w + 0x0606060606060606ULL) & nibbles) == threes;
-#else
-    for (int k = 0; k < 8; k++)
-        if ((mask >> (8 * k) & 0xFF) && !is_digit(p[k])) return false;
-    return true;
-#endif
+    return d * 10 + (d >> 8);
 }
 
-/* The common shape, YYYY-MM-DDTHH:MM:SS[.f...](Z|+HH:MM), read without per-field calls; NULL
- * when s has another shape, so that the careful reader below can say what is wrong. When it has
- * this shape, *why is nd_datetime_make's answer. */
+/* Eight digit values, the first in lane 0, as a number: pairs, then fours, then eight. */
+ND_INLINE uint32_t eight_digits(uint64_t d)
+{
+    d = pair_values(d) & 0x00FF00FF00FF00FFULL;
+    d = (d * 100 + (d >> 16)) & 0x0000FFFF0000FFFFULL;
+    return (uint32_t)(d * 10000 + (d >> 32));
+}
+
+/* The common shape, YYYY-MM-DDTHH:MM:SS[.f{1,8}](Z|+HH:MM), read a word at a time with no
+ * branch per digit; NULL when s has another shape (or an offset out of range), so that the
+ * careful reader below can say what is wrong. When it has this shape, *why is
+ * nd_datetime_make's answer, as the careful reader would give it. */
 static const char *parse_fast(const char *s, size_t n, nd_datetime *out, const char **why)
 {
-    if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] | 0x20) != 't' || s[13] != ':' ||
-        s[16] != ':')
+    if (n < 20) return NULL;
+    /* "YYYY-MM-", "DDTHH:MM" and "HH:MM:SS" (the hour and minute checked twice, which costs
+     * nothing); 'T' in either case, by setting its case bit first. */
+    const uint64_t date_digits = W8(~0, ~0, ~0, ~0, 0, ~0, ~0, 0);
+    const uint64_t time_digits = W8(~0, ~0, 0, ~0, ~0, 0, ~0, ~0);
+    uint64_t date = load8(s) ^ W8('0', '0', '0', '0', '-', '0', '0', '-');
+    uint64_t mid =
+        (load8(s + 8) | W8(0, 0, 0x20, 0, 0, 0, 0, 0)) ^ W8('0', '0', 't', '0', '0', ':', '0', '0');
+    uint64_t time = load8(s + 11) ^ W8('0', '0', ':', '0', '0', ':', '0', '0');
+    if (misfits(date, date_digits, ~0ULL) | misfits(mid, time_digits, ~0ULL) |
+        misfits(time, time_digits, ~0ULL))
         return NULL;
-    if (!digits_in(s, 0x00FFFF00FFFFFFFFULL) || !digits_in(s + 8, 0xFFFF00FFFF00FFFFULL) ||
-        !digits_in(s + 11, 0xFFFF00FFFF00FFFFULL))
-        return NULL;
-    size_t i = 19;
-    uint32_t usec = 0;
-    if (s[i] == '.') {
-        size_t start = ++i;
-        while (i < n && is_digit(s[i])) {
-            if (i - start < 6) usec = usec * 10 + (uint32_t)(s[i] - '0');
-            i++;
-        }
-        if (i == start || i - start > 12) return NULL;
-        for (size_t k = i - start; k < 6; k++)
-            usec *= 10;
-    }
+
+    /* The head the range rule reads: each pair's value moved from its lane in the text to its
+     * byte in the head, two of them (the year's) or three (day, hour and minute, in lanes 0, 3
+     * and 6) at once by a product whose terms land in separate lanes, too small to carry. */
+    uint64_t dp = pair_values(date), mp = pair_values(mid), tp = pair_values(time);
+    uint64_t year = ((dp & 0xFF00FF) * ((100 << 16) + 1)) >> 16 & 0xFFFF;
+    uint64_t day_hour_minute =
+        ((mp & W8(~0, 0, 0, ~0, 0, 0, ~0, 0)) * W8(1, 0, 1, 0, 1, 0, 0, 0)) >> 8 &
+        W8(0, 0, 0, ~0, ~0, ~0, 0, 0);
+    uint64_t month = dp >> 24 & 0xFF0000, second = tp & 0xFF000000000000; /* lanes 5, 6 */
+    uint64_t head = year | month | day_hour_minute | second;
+
+    /* The offset is read from the end, which leaves the fraction's length known. */
+    size_t end;
     int offset;
-    if (i + 1 == n && (s[i] | 0x20) == 'z') {
+    if ((s[n - 1] | 0x20) == 'z') {
+        end = n - 1;
         offset = 0;
-    } else if (i + 6 == n && (s[i] == '+' || s[i] == '-') && is_digit(s[i + 1]) &&
-               is_digit(s[i + 2]) && s[i + 3] == ':' && is_digit(s[i + 4]) && is_digit(s[i + 5]) &&
-               two(s + i + 1) * 60 + two(s + i + 4) <= ND_DATETIME_MAX_OFFSET &&
-               two(s + i + 4) <= 59) {
-        offset = (int)(two(s + i + 1) * 60 + two(s + i + 4)) * (s[i] == '-' ? -1 : 1);
     } else {
-        return NULL;
+        char sign = s[n - 6];
+        uint64_t hhmm = (load8(s + n - 8) ^ W8(0, 0, 0, '0', '0', ':', '0', '0')) >> 24;
+        if ((sign != '+' && sign != '-') ||
+            misfits(hhmm, W8(~0, ~0, 0, ~0, ~0, 0, 0, 0), W8(~0, ~0, ~0, ~0, ~0, 0, 0, 0)))
+            return NULL;
+        uint64_t p = pair_values(hhmm);
+        unsigned minutes = (unsigned)(p & 0xFF) * 60 + (unsigned)(p >> 24 & 0xFF);
+        if (minutes > ND_DATETIME_MAX_OFFSET || (p >> 24 & 0xFF) > 59) return NULL;
+        offset = sign == '-' ? -(int)minutes : (int)minutes;
+        end = n - 6;
     }
-    nd_datetime_fields f = {two(s) * 100 + two(s + 2),
-                            two(s + 5),
-                            two(s + 8),
-                            two(s + 11),
-                            two(s + 14),
-                            two(s + 17),
-                            usec,
-                            offset};
-    *why = nd_datetime_make(&f, out);
+
+    uint32_t usec = 0;
+    if (end != 19) {
+        /* f digits end where the offset starts: the word ending there holds them in its top f
+         * lanes. More than 8 (Graph sends 7) go to the careful reader. */
+        size_t f = end - 20;
+        if (f - 1 > 7 || s[19] != '.') return NULL;
+        uint64_t mask = ~0ULL << (8 * (8 - f));
+        uint64_t frac = (load8(s + end - 8) ^ LANES('0')) & mask;
+        if (misfits(frac, ~0ULL, ~0ULL)) return NULL; /* lanes outside the mask are 0: fit */
+        /* The first six digits as the last six lanes of eight: later digits fall off (they are
+         * truncated), missing ones are 0. */
+        usec = eight_digits(f <= 6 ? frac >> (8 * (6 - f)) : frac << (8 * (f - 6)));
+    }
+
+    *why = make_head(head, usec, offset, out);
     return "";
 }
 

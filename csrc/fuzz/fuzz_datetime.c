@@ -14,8 +14,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t at = 0, at_careful = 0;
     const char *why = nd_datetime_parse((const char *)data, size, &a, &at);
     const char *why_careful = nd_datetime_parse_careful((const char *)data, size, &c, &at_careful);
-    /* The fast path and the careful one agree on every input. */
-    if (!why != !why_careful || (!why && memcmp(&a, &c, sizeof a) != 0)) abort();
+    /* The fast path and the careful one agree on every input: the reason, where, the fields. */
+    if (!why != !why_careful || (why && (strcmp(why, why_careful) != 0 || at != at_careful)) ||
+        (!why && memcmp(&a, &c, sizeof a) != 0))
+        abort();
     if (why) {
         if (at > size) abort();
         return 0;

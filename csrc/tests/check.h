@@ -30,6 +30,7 @@ extern int check_passed, check_failed;
     } while (0)
 
 void test_datetime(void);
+void test_datetime_against_reference(void);
 void test_state_and_keys(void);
 void test_json_write(void);
 void test_mp_write(void);

@@ -5,6 +5,7 @@ int check_passed, check_failed;
 int main(void)
 {
     test_datetime();
+    test_datetime_against_reference();
     test_state_and_keys();
     test_json_write();
     test_mp_write();
