@@ -49,8 +49,8 @@ static PyObject *new_datetime(const nd_datetime *dt, PyObject *tz)
 PyObject *datetime_to_py(PyObject *owner, const nd_datetime *dt)
 {
     if (datetime_api() < 0) return NULL;
-    /* The datetime module holds its UTC for good, so it is passed without a reference taken,
-     * and most dates Graph sends are UTC: no module state looked up for them. */
+    /* The datetime module holds its UTC for good: it is passed without a reference taken, and
+     * a UTC date needs no module state. */
     if (dt->offset_min == 0) return new_datetime(dt, PyDateTime_TimeZone_UTC);
     ModState *st = state_of(owner);
     PyObject *tz = st ? timezone_for(st, dt->offset_min) : NULL;

@@ -7,6 +7,8 @@
 
 #include "connector.h"
 
+/* Room for the connectors of a few pages of a collection (100 each) decoded and dropped in
+ * turn; beyond it a freed connector goes back to the allocator. */
 #define FREE_CONNECTORS_MAX 256
 
 typedef struct {
