@@ -3,14 +3,39 @@
 
 #include <structmember.h>
 
+/* The state of a connector with no field set: what a freed one is put back to as well. */
+static void init_fields(Connector *c)
+{
+    for (int f = 0; f < ND_F_COUNT; f++)
+        if (nd_field_kind[f] != ND_K_DATETIME) *obj_slot(c, (nd_field)f) = Py_NewRef(Py_None);
+    c->additional_data = NULL;
+    c->last_connection = c->enrolled = (nd_datetime){0};
+}
+
+Connector *connector_alloc_untracked(ModState *st, PyTypeObject *type)
+{
+    /* Only the module's own type is kept (it cannot be subclassed, so this is any connector the
+     * module made): a free connector has the fields of a new one and no reference to its type,
+     * which PyObject_Init takes again. */
+    if (st->n_free_connectors > 0 && type == st->Connector) {
+        PyObject *c = st->free_connectors[--st->n_free_connectors];
+        return (Connector *)PyObject_Init(c, type);
+    }
+    Connector *c = PyObject_GC_New(Connector, type);
+    if (c) init_fields(c);
+    return c;
+}
+
+static Connector *alloc_tracked(ModState *st, PyTypeObject *type)
+{
+    Connector *c = st ? connector_alloc_untracked(st, type) : NULL;
+    if (c) PyObject_GC_Track(c);
+    return c;
+}
+
 Connector *connector_alloc(PyTypeObject *type)
 {
-    /* tp_alloc zeroes the object: the dates start unset, the object fields are set to None. */
-    Connector *c = (Connector *)type->tp_alloc(type, 0);
-    if (c)
-        for (int f = 0; f < ND_F_COUNT; f++)
-            if (nd_field_kind[f] != ND_K_DATETIME) *obj_slot(c, (nd_field)f) = Py_NewRef(Py_None);
-    return c;
+    return alloc_tracked(state_of_type(type), type);
 }
 
 static int connector_traverse(Connector *c, visitproc visit, void *arg)
@@ -37,18 +62,55 @@ static int connector_clear(Connector *c)
     return 0;
 }
 
+/* The module state whose free list takes a connector of `type` now, or NULL. It never raises:
+ * a dealloc may run while an exception is set, and once the collector has cleared the type
+ * (a garbage cycle, at exit), the type has no module. */
+static ModState *free_list_for(PyTypeObject *type)
+{
+#ifdef Py_GIL_DISABLED
+    (void)type;
+    return NULL; /* the free list has no lock */
+#else
+    if (PyErr_Occurred()) return NULL; /* a failed lookup below would replace it */
+    ModState *st = PyType_GetModuleState(type);
+    if (!st) {
+        PyErr_Clear();
+        return NULL;
+    }
+    /* st->Connector is NULL once the module is cleared, and is what keeps the type of the free
+     * connectors alive until clear_free_connectors() frees them. */
+    return type == st->Connector && st->n_free_connectors < FREE_CONNECTORS_MAX ? st : NULL;
+#endif
+}
+
+/* Frees a connector whose fields are None, as connector_clear leaves them. */
+static void free_connector(Connector *c)
+{
+    for (int f = 0; f < ND_F_COUNT; f++)
+        if (nd_field_kind[f] != ND_K_DATETIME) Py_DECREF(*obj_slot(c, (nd_field)f));
+    PyObject_GC_Del(c);
+}
+
+void clear_free_connectors(ModState *st)
+{
+    while (st->n_free_connectors > 0)
+        free_connector((Connector *)st->free_connectors[--st->n_free_connectors]);
+}
+
 static void connector_dealloc(Connector *c)
 {
     PyTypeObject *type = Py_TYPE(c);
     PyObject_GC_UnTrack(c);
-    Py_XDECREF(c->id);
-    Py_XDECREF(c->display_name);
-    Py_XDECREF(c->machine_name);
-    Py_XDECREF(c->connector_version);
-    Py_XDECREF(c->state);
-    Py_XDECREF(c->role_scope_tag_ids);
-    Py_XDECREF(c->additional_data);
-    type->tp_free(c);
+    /* Releasing the fields can run finalizers, which may make and free connectors themselves:
+     * c joins the free list only after that, with nothing in between that runs Python code, so
+     * that no one sees it half pushed. */
+    connector_clear(c);
+    c->last_connection = c->enrolled = (nd_datetime){0};
+    ModState *st = free_list_for(type);
+    if (st)
+        st->free_connectors[st->n_free_connectors++] = (PyObject *)c;
+    else
+        free_connector(c);
     Py_DECREF(type);
 }
 
@@ -81,7 +143,7 @@ static PyObject *connector_vectorcall(PyObject *type, PyObject *const *args, siz
         return PyErr_Format(PyExc_TypeError, "NdesConnector() takes keyword arguments only, e.g. "
                                              "NdesConnector(display_name=..., state=...)");
     ModState *st = state_of_type((PyTypeObject *)type);
-    Connector *c = connector_alloc((PyTypeObject *)type);
+    Connector *c = alloc_tracked(st, (PyTypeObject *)type);
     if (!c) return NULL;
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
     for (Py_ssize_t i = 0; i < nkw; i++) {
@@ -103,7 +165,7 @@ static PyObject *connector_new(PyTypeObject *type, PyObject *args, PyObject *kwd
 {
     if (PyTuple_GET_SIZE(args) != 0) return connector_vectorcall((PyObject *)type, &args, 1, NULL);
     ModState *st = state_of_type(type);
-    Connector *c = connector_alloc(type);
+    Connector *c = alloc_tracked(st, type);
     if (!c) return NULL;
     PyObject *key, *value;
     Py_ssize_t pos = 0;
@@ -123,9 +185,23 @@ static PyObject *connector_new(PyTypeObject *type, PyObject *args, PyObject *kwd
     return (PyObject *)c;
 }
 
-static PyObject *get_attr(Connector *c, void *closure)
+/* The date getters run on every read of a date attribute: the datetime is made straight from
+ * the slot. */
+static inline PyObject *get_date(Connector *c, const nd_datetime *dt)
 {
-    return get_field(state_of((PyObject *)c), c, (nd_field)(intptr_t)closure);
+    return dt->present ? datetime_to_py((PyObject *)c, dt) : Py_NewRef(Py_None);
+}
+
+static PyObject *get_last_connection(Connector *c, void *closure)
+{
+    (void)closure;
+    return get_date(c, &c->last_connection);
+}
+
+static PyObject *get_enrolled(Connector *c, void *closure)
+{
+    (void)closure;
+    return get_date(c, &c->enrolled);
 }
 
 static int set_attr(Connector *c, PyObject *v, void *closure)
@@ -165,9 +241,9 @@ static int set_additional(Connector *c, PyObject *v, void *closure)
     return set_additional_data(state_of((PyObject *)c), c, v);
 }
 
-#define FIELD(name, f, doc)                                                                        \
+#define FIELD(name, get, f, doc)                                                                   \
     {                                                                                              \
-        name, (getter)get_attr, (setter)set_attr, doc, (void *)(intptr_t)(f)                       \
+        name, (getter)get, (setter)set_attr, doc, (void *)(intptr_t)(f)                            \
     }
 #define MEMBER(name, slot, doc)                                                                    \
     {                                                                                              \
@@ -185,9 +261,10 @@ static PyMemberDef connector_members[] = {
 };
 
 static PyGetSetDef connector_getset[] = {
-    FIELD("last_connection_date_time", ND_F_LAST_CONNECTION,
+    FIELD("last_connection_date_time", get_last_connection, ND_F_LAST_CONNECTION,
           "lastConnectionDateTime: an aware datetime, or None."),
-    FIELD("enrolled_date_time", ND_F_ENROLLED, "enrolledDateTime: an aware datetime, or None."),
+    FIELD("enrolled_date_time", get_enrolled, ND_F_ENROLLED,
+          "enrolledDateTime: an aware datetime, or None."),
     {"additional_data", (getter)get_additional, (setter)set_additional,
      "Properties this model does not know, by wire name (a dict of JSON-compatible values).", NULL},
     {NULL},

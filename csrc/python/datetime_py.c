@@ -13,29 +13,30 @@ static int datetime_api(void)
     return PyDateTimeAPI ? 0 : -1;
 }
 
+#define TIMEZONES (2 * ND_DATETIME_MAX_OFFSET + 1)
+
+/* A strong reference to the datetime.timezone of a non-zero offset, made once per module. */
 static PyObject *timezone_for(ModState *st, int offset_min)
 {
-    if (offset_min == 0) return Py_NewRef(PyDateTime_TimeZone_UTC);
-    if (st->tz_last && st->tz_last_offset == offset_min) return Py_NewRef(st->tz_last);
-    PyObject *key = PyLong_FromLong(offset_min);
-    if (!key) return NULL;
-    PyObject *tz = PyDict_GetItemWithError(st->tz_cache, key);
-    if (tz) {
-        Py_DECREF(key);
-        st->tz_last = tz;
-        st->tz_last_offset = offset_min;
-        return Py_NewRef(tz);
-    }
-    if (PyErr_Occurred()) {
-        Py_DECREF(key);
+    unsigned i = (unsigned)(offset_min + ND_DATETIME_MAX_OFFSET);
+    if (ND_UNLIKELY(i >= TIMEZONES)) { /* the core makes no such date; never trust it blindly */
+        PyErr_Format(PyExc_SystemError, "UTC offset of %d minutes out of range", offset_min);
         return NULL;
     }
+    PyObject *tz = st->timezones[i];
+    if (ND_LIKELY(tz != NULL)) return Py_NewRef(tz);
     PyObject *delta = PyDelta_FromDSU(0, offset_min * 60, 0);
     tz = delta ? PyTimeZone_FromOffset(delta) : NULL;
     Py_XDECREF(delta);
-    if (tz && PyDict_SetItem(st->tz_cache, key, tz) < 0) Py_CLEAR(tz);
-    Py_DECREF(key);
+    if (tz && !st->timezones[i]) /* else a finalizer the allocation ran has made it: keep that */
+        st->timezones[i] = Py_NewRef(tz);
     return tz;
+}
+
+void clear_timezones(ModState *st)
+{
+    for (int i = 0; i < TIMEZONES; i++)
+        Py_CLEAR(st->timezones[i]);
 }
 
 /* An aware datetime made by filling the object the type allocates, in the layout datetime.h
@@ -110,12 +111,17 @@ static int check_filling(void)
     return 0;
 }
 
-PyObject *datetime_to_py(ModState *st, const nd_datetime *dt)
+PyObject *datetime_to_py(PyObject *owner, const nd_datetime *dt)
 {
     if (datetime_api() < 0) return NULL;
     if (ND_UNLIKELY(filling_works < 0) && check_filling() < 0) return NULL;
-    PyObject *tz = timezone_for(st, dt->offset_min);
-    if (!tz) return NULL;
+    PyObject *tz;
+    if (dt->offset_min == 0) { /* the datetime module's UTC: no module state needed */
+        tz = Py_NewRef(PyDateTime_TimeZone_UTC);
+    } else {
+        ModState *st = state_of(owner);
+        if (!st || !(tz = timezone_for(st, dt->offset_min))) return NULL;
+    }
     return filling_works ? filled_datetime(dt, tz) : constructed_datetime(dt, tz);
 }
 

@@ -18,11 +18,9 @@ typedef struct {
 /* A connector to fill, hidden from the garbage collector until it is complete: a finalizer run
  * by one of the decode's allocations could otherwise reach the half-built object through
  * gc.get_objects() and empty the slots that the sink goes on filling. */
-static Connector *new_connector(PyTypeObject *type)
+static Connector *new_connector(ModState *st, PyTypeObject *type)
 {
-    Connector *c = connector_alloc(type);
-    if (c) PyObject_GC_UnTrack(c);
-    return c;
+    return connector_alloc_untracked(st, type);
 }
 
 /* A decoded string as a str. Its bytes are made into the object before anything else is
@@ -238,7 +236,7 @@ static int item_begin(nd_sink *s, size_t index)
 {
     (void)index;
     Builder *bd = (Builder *)s;
-    bd->c = new_connector(bd->type);
+    bd->c = new_connector(bd->st, bd->type);
     return bd->c ? 0 : -1;
 }
 
@@ -360,7 +358,7 @@ static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, Dec
     if (as_list)
         bd.items = PyList_New(0);
     else
-        bd.c = new_connector(type);
+        bd.c = new_connector(st, type);
     if (as_list ? !bd.items : !bd.c) {
         PyMem_Free(copy);
         return NULL;

@@ -109,16 +109,6 @@ int set_field(ModState *st, Connector *c, nd_field f, PyObject *v, SetMode mode)
     return 0;
 }
 
-PyObject *get_field(ModState *st, Connector *c, nd_field f)
-{
-    if (nd_field_kind[f] == ND_K_DATETIME) {
-        const nd_datetime *dt = dt_slot(c, f);
-        return dt->present ? datetime_to_py(st, dt) : Py_NewRef(Py_None);
-    }
-    PyObject *v = *obj_slot(c, f);
-    return Py_NewRef(v);
-}
-
 /* Keys of additional data must not shadow what the model writes itself. */
 const char *extra_key_utf8(ModState *st, PyObject *key, Py_ssize_t *n)
 {

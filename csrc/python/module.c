@@ -56,7 +56,6 @@ static int core_exec(PyObject *module)
     ModState *st = PyModule_GetState(module);
     if (!(st->ValidationError = import_attr("ndes.errors", "ValidationError")) ||
         !(st->DecodeError = import_attr("ndes.errors", "DecodeError")) ||
-        !(st->tz_cache = PyDict_New()) ||
         !(st->keyword_names[ND_F_COUNT] = PyUnicode_InternFromString("additional_data")) ||
         !(st->utcoffset_name = PyUnicode_InternFromString("utcoffset")))
         return -1;
@@ -79,7 +78,8 @@ static int core_traverse(PyObject *module, visitproc visit, void *arg)
         Py_VISIT(st->state_members[i]);
     Py_VISIT(st->ValidationError);
     Py_VISIT(st->DecodeError);
-    Py_VISIT(st->tz_cache);
+    for (size_t i = 0; i < sizeof st->timezones / sizeof st->timezones[0]; i++)
+        Py_VISIT(st->timezones[i]);
     Py_VISIT(st->tz_seen);
     return 0;
 }
@@ -87,14 +87,15 @@ static int core_traverse(PyObject *module, visitproc visit, void *arg)
 static int core_clear(PyObject *module)
 {
     ModState *st = PyModule_GetState(module);
+    /* The free connectors' type must outlive them. */
+    clear_free_connectors(st);
     Py_CLEAR(st->Connector);
     Py_CLEAR(st->State);
     for (int i = 0; i < ND_STATE_COUNT; i++)
         Py_CLEAR(st->state_members[i]);
     Py_CLEAR(st->ValidationError);
     Py_CLEAR(st->DecodeError);
-    st->tz_last = NULL;
-    Py_CLEAR(st->tz_cache);
+    clear_timezones(st);
     Py_CLEAR(st->tz_seen);
     for (int k = 0; k <= ND_F_COUNT; k++)
         Py_CLEAR(st->keyword_names[k]);

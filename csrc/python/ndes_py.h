@@ -7,6 +7,10 @@
 
 #include "connector.h"
 
+/* Room for the connectors of a few pages of a collection (100 each) decoded and dropped in
+ * turn; beyond it a freed connector goes back to the allocator. */
+#define FREE_CONNECTORS_MAX 256
+
 typedef struct {
     PyTypeObject *Connector;
     PyObject *State;                         /* ndes.NdesConnectorState */
@@ -15,11 +19,16 @@ typedef struct {
     /* The constructor's keywords, interned: each field's Python name, then "additional_data". */
     PyObject *keyword_names[ND_F_COUNT + 1];
     PyObject *utcoffset_name; /* "utcoffset", interned */
-    PyObject *tz_cache;       /* offset in minutes -> datetime.timezone */
-    PyObject *tz_last;        /* the one found last (borrowed from tz_cache), or NULL */
-    int tz_last_offset;
+    /* The datetime.timezone of each offset read so far, by offset + ND_DATETIME_MAX_OFFSET
+     * (owned, or NULL): a date getter finds its tzinfo with one load, whatever mix of offsets a
+     * page of connectors has. */
+    PyObject *timezones[2 * ND_DATETIME_MAX_OFFSET + 1];
     PyObject *tz_seen; /* the datetime.timezone a datetime given to ndes had last, or NULL */
     int tz_seen_offset;
+    /* Connectors of this module's type, freed and waiting for reuse: untracked, with no
+     * reference to their type, slots as a new connector has them (see connector_type.c). */
+    PyObject *free_connectors[FREE_CONNECTORS_MAX];
+    int n_free_connectors;
 } ModState;
 
 /* The str, state and list fields hold None when unset, never NULL, from allocation to
@@ -104,7 +113,10 @@ static inline const char *utf8_of(ModState *st, PyObject *s, Py_ssize_t *n, cons
 const char *str_item_utf8(ModState *st, PyObject *item, Py_ssize_t *n, nd_field f, Py_ssize_t i);
 
 /* datetime_py.c: the only file that uses the datetime C API. */
-PyObject *datetime_to_py(ModState *st, const nd_datetime *dt);
+/* dt (present) as an aware datetime; the module state of owner's type holds its tzinfo unless
+ * the offset is zero. */
+PyObject *datetime_to_py(PyObject *owner, const nd_datetime *dt);
+void clear_timezones(ModState *st);
 /* 1 when datetime_to_py fills the objects it makes (checked against the constructor on first
  * use), 0 when it calls the constructor or has not run yet. */
 int datetime_made_by_filling(void);
@@ -121,7 +133,6 @@ PyObject *checked_tags(ModState *st, PyObject *v);
 /* The UTF-8 of a key of additional data, which must be a str that is neither a known property
  * nor an OData annotation; NULL with a ValidationError otherwise. */
 const char *extra_key_utf8(ModState *st, PyObject *key, Py_ssize_t *n);
-PyObject *get_field(ModState *st, Connector *c, nd_field f);
 
 /* values.c: JSON-compatible values of additional data. The rules are the same whichever way a
  * value goes: a bad one is a ValidationError naming its place under `key`, the additional
@@ -153,7 +164,13 @@ PyObject *connector_from_dict(PyTypeObject *type, PyObject *d);
 /* connector_type.c */
 extern PyType_Spec connector_spec;
 vectorcallfunc connector_vectorcall_fn(void);
+/* A new connector with no field set, tracked by the collector; NULL with an exception. */
 Connector *connector_alloc(PyTypeObject *type);
+/* The same, untracked, for a caller that fills it before anything else can reach it and then
+ * calls PyObject_GC_Track; st is type's module state. */
+Connector *connector_alloc_untracked(ModState *st, PyTypeObject *type);
+/* Frees the connectors waiting for reuse: while st->Connector is still held. */
+void clear_free_connectors(ModState *st);
 /* Replaces the type's class methods by functions bound to it once, so that a call such as
  * NdesConnector.from_json(data) does not make a bound method object each time. */
 int bind_class_methods(PyTypeObject *type, PyObject *module);
