@@ -13,15 +13,20 @@ demo: install
 # Everything: system packages, the package with its test extras, the C tests, the pytest suite.
 test: install test-c test-py
 
-# msgpack-c's headers and static library, from Debian's packages when they are missing.
+# msgpack-c's headers and static library, from Debian's packages when they are missing; with
+# apt-get, also the zsh and fish shells whose completion scripts the tests run (elsewhere those
+# two tests say they skipped).
 system-deps:
-	@if ! dpkg -s libmsgpack-dev >/dev/null 2>&1; then \
-	  if command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing libmsgpack-dev"; \
-	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libmsgpack-dev >/dev/null; \
-	  else \
-	    echo "install msgpack-c's headers and static library (libmsgpack-dev, msgpack-devel)"; exit 1; \
+	@missing=""; \
+	dpkg -s libmsgpack-dev >/dev/null 2>&1 || missing="$$missing libmsgpack-dev"; \
+	if command -v apt-get >/dev/null 2>&1; then \
+	  for sh in zsh fish; do command -v $$sh >/dev/null 2>&1 || missing="$$missing $$sh"; done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing$$missing"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	  fi; \
+	elif [ -n "$$missing" ]; then \
+	  echo "install msgpack-c's headers and static library (libmsgpack-dev, msgpack-devel)"; exit 1; \
 	fi
 
 $(PY):
