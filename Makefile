@@ -141,7 +141,7 @@ fuzz: $(PY) fuzz-build
 # -use_counters=0 keeps a file for a new edge, not for a new hit count of an edge already
 # covered: the same edges with about a third of the files. Saved crash inputs (crash-*) are
 # regression tests and are kept whatever their coverage.
-FUZZ_TARGETS := json json_array msgpack datetime roundtrip
+FUZZ_TARGETS := json json_array msgpack datetime roundtrip order
 fuzz-merge: fuzz-build
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  rm -rf build/corpus-min/$$t && mkdir -p build/corpus-min/$$t; \
