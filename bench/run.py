@@ -16,6 +16,7 @@ import gc
 import importlib.metadata as md
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
@@ -99,10 +100,41 @@ def time_operations() -> dict[str, dict[str, float]]:
     return result
 
 
+@contextlib.contextmanager
+def plain_install() -> Iterator[str]:
+    """A python whose venv holds ndes as a wheel installs it (its modules, byte-compiled, and the
+    built extension, copied into site-packages): `make bench` runs from the editable install,
+    whose import hook loads importlib.util, contextlib and more on the first `import ndes`, and
+    whose sources are compiled at each import where PYTHONDONTWRITEBYTECODE is set; a user's
+    install does neither."""
+    import ndes
+    from ndes import _core
+
+    with tempfile.TemporaryDirectory() as root:
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", root], check=True)
+        python = os.path.join(root, "bin", "python")
+        site = subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        package = Path(site) / "ndes"
+        shutil.copytree(
+            Path(ndes.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+        shutil.copy2(_core.__file__, package)
+        # Byte-compiled as pip does on install: the import is then not a compile, even where
+        # PYTHONDONTWRITEBYTECODE is set.
+        subprocess.run([python, "-m", "compileall", "-q", str(package)], check=True)
+        yield python
+
+
 def import_times(runs: int) -> dict[str, float]:
     """Median ms a fresh interpreter spends importing each, by `-X importtime`: the cumulative
     time of the top-level imports the statement adds to an empty interpreter's (wall clocks of
-    whole processes differ by more than ndes's import takes)."""
+    whole processes differ by more than ndes's import takes). The ndes cases and their floor run
+    in a plain install (plain_install); the SDK in this environment, where it is installed."""
     cases = {
         "ndes": "import ndes",
         "msgraph-beta-sdk": "from msgraph_beta import GraphServiceClient",
@@ -111,10 +143,14 @@ def import_times(runs: int) -> dict[str, float]:
         # The part of it the default backend cannot avoid.
         FLOOR: "import http.client, ssl, select, socket, threading",
     }
+    with plain_install() as plain:
+        return _import_times(runs, cases, plain)
 
-    def top_level(code: str, cwd: str) -> dict[str, int] | None:
+
+def _import_times(runs: int, cases: dict[str, str], plain: str) -> dict[str, float]:
+    def top_level(code: str, cwd: str, python: str) -> dict[str, int] | None:
         done = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", code], cwd=cwd, capture_output=True
+            [python, "-X", "importtime", "-c", code], cwd=cwd, capture_output=True
         )
         if done.returncode != 0:
             return None
@@ -130,11 +166,12 @@ def import_times(runs: int) -> dict[str, float]:
     ms: dict[str, list[float]] = {k: [] for k in cases}
     with tempfile.TemporaryDirectory() as cwd:
         for _ in range(runs):
-            empty = top_level("pass", cwd) or {}
+            empty = {p: top_level("pass", cwd, p) or {} for p in (plain, sys.executable)}
             for key, code in cases.items():
-                found = top_level(code, cwd)
+                python = sys.executable if key == "msgraph-beta-sdk" else plain
+                found = top_level(code, cwd, python)
                 if found is not None:
-                    added = sum(us for name, us in found.items() if name not in empty)
+                    added = sum(us for name, us in found.items() if name not in empty[python])
                     ms[key].append(added / 1000)
     return {k: statistics.median(v) for k, v in ms.items() if v}
 
