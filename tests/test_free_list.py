@@ -14,6 +14,7 @@ from gc_stress import drain_free_lists, finalizers
 
 import ndes._core
 from ndes import DecodeError, NdesConnector, ValidationError
+from ndes._fields import WIRE_NAMES
 
 FULL = (
     b'{"id":"8ea5","lastConnectionDateTime":"2026-11-28T09:30:12.345678-08:00",'
@@ -21,16 +22,7 @@ FULL = (
     b'"machineName":"ndes01","connectorVersion":"6.2","roleScopeTagIds":["0","12"],'
     b'"healthState":{"level":3},"kind":"x"}'
 )
-NAMES = (
-    "id",
-    "last_connection_date_time",
-    "state",
-    "display_name",
-    "enrolled_date_time",
-    "machine_name",
-    "connector_version",
-    "role_scope_tag_ids",
-)
+NAMES = tuple(WIRE_NAMES)  # every field, by its Python name
 EMPTY_JSON = b'{"@odata.type":"#microsoft.graph.ndesConnector"}'
 
 # Every way a connector with no field set is made.

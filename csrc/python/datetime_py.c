@@ -97,10 +97,12 @@ static int check_filling(void)
     PyObject *b = a ? constructed_datetime(&probe, Py_NewRef(PyDateTime_TimeZone_UTC)) : NULL;
     int same = b ? PyObject_RichCompareBool(a, b, Py_EQ) : -1;
     if (same == 1) {
-        same = PyDateTime_GET_YEAR(a) == 2026 && PyDateTime_GET_MONTH(a) == 11 &&
-               PyDateTime_GET_DAY(a) == 28 && PyDateTime_DATE_GET_HOUR(a) == 9 &&
-               PyDateTime_DATE_GET_MINUTE(a) == 30 && PyDateTime_DATE_GET_SECOND(a) == 12 &&
-               PyDateTime_DATE_GET_MICROSECOND(a) == 345678 && PyDateTime_DATE_GET_FOLD(a) == 0 &&
+        same = PyDateTime_GET_YEAR(a) == probe.year && PyDateTime_GET_MONTH(a) == probe.month &&
+               PyDateTime_GET_DAY(a) == probe.day && PyDateTime_DATE_GET_HOUR(a) == probe.hour &&
+               PyDateTime_DATE_GET_MINUTE(a) == probe.minute &&
+               PyDateTime_DATE_GET_SECOND(a) == probe.second &&
+               PyDateTime_DATE_GET_MICROSECOND(a) == (int)probe.usec &&
+               PyDateTime_DATE_GET_FOLD(a) == 0 &&
                PyDateTime_DATE_GET_TZINFO(a) == PyDateTime_TimeZone_UTC &&
                PyObject_Hash(a) == PyObject_Hash(b);
     }
@@ -111,18 +113,22 @@ static int check_filling(void)
     return 0;
 }
 
-PyObject *datetime_to_py(PyObject *owner, const nd_datetime *dt)
+PyObject *datetime_to_py(PyObject *owner, const nd_datetime *slot)
 {
+    /* A copy: slot lies in the connector, which code run below (the first import of datetime,
+     * a finalizer run by an allocation) may assign a new date, and the datetime must be one
+     * value, not a mix of two. */
+    const nd_datetime dt = *slot;
     if (datetime_api() < 0) return NULL;
     if (ND_UNLIKELY(filling_works < 0) && check_filling() < 0) return NULL;
     PyObject *tz;
-    if (dt->offset_min == 0) { /* the datetime module's UTC: no module state needed */
+    if (dt.offset_min == 0) { /* the datetime module's UTC: no module state needed */
         tz = Py_NewRef(PyDateTime_TimeZone_UTC);
     } else {
         ModState *st = state_of(owner);
-        if (!st || !(tz = timezone_for(st, dt->offset_min))) return NULL;
+        if (!st || !(tz = timezone_for(st, dt.offset_min))) return NULL;
     }
-    return filling_works ? filled_datetime(dt, tz) : constructed_datetime(dt, tz);
+    return filling_works ? filled_datetime(&dt, tz) : constructed_datetime(&dt, tz);
 }
 
 /* For the tests: 1 when datetimes are made by filling, 0 when by the constructor. */

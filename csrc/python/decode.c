@@ -6,22 +6,17 @@ typedef struct {
     nd_sink base;
     ModState *st;
     PyTypeObject *type;
-    PyObject *items;                   /* arrays of connectors: the list being built */
-    PyObject *next_link;               /* pages: the @odata.nextLink, or NULL */
-    Connector *c;                      /* the connector being filled */
+    PyObject *items;     /* arrays of connectors: the list being built */
+    PyObject *next_link; /* pages: the @odata.nextLink, or NULL */
+    /* The connector being filled, hidden from the garbage collector until it is complete
+     * (connector_alloc_untracked): a finalizer run by one of the decode's allocations could
+     * otherwise reach it through gc.get_objects() and empty the slots the sink goes on filling. */
+    Connector *c;
     PyObject *extra_key;               /* the additional property whose value comes next */
     PyObject *stack[ND_MAX_DEPTH];     /* open containers of additional data (owned) */
     PyObject *stack_key[ND_MAX_DEPTH]; /* per open dict: the key whose value comes next */
     int depth;
 } Builder;
-
-/* A connector to fill, hidden from the garbage collector until it is complete: a finalizer run
- * by one of the decode's allocations could otherwise reach the half-built object through
- * gc.get_objects() and empty the slots that the sink goes on filling. */
-static Connector *new_connector(ModState *st, PyTypeObject *type)
-{
-    return connector_alloc_untracked(st, type);
-}
 
 /* A decoded string as a str. Its bytes are made into the object before anything else is
  * allocated: they are valid only until the next call that can run Python code. */
@@ -236,7 +231,7 @@ static int item_begin(nd_sink *s, size_t index)
 {
     (void)index;
     Builder *bd = (Builder *)s;
-    bd->c = new_connector(bd->st, bd->type);
+    bd->c = connector_alloc_untracked(bd->st, bd->type);
     return bd->c ? 0 : -1;
 }
 
@@ -358,7 +353,7 @@ static PyObject *decode(PyTypeObject *type, PyObject *data, ValueFormat fmt, Dec
     if (as_list)
         bd.items = PyList_New(0);
     else
-        bd.c = new_connector(st, type);
+        bd.c = connector_alloc_untracked(st, type);
     if (as_list ? !bd.items : !bd.c) {
         PyMem_Free(copy);
         return NULL;

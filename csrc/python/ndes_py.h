@@ -113,9 +113,9 @@ static inline const char *utf8_of(ModState *st, PyObject *s, Py_ssize_t *n, cons
 const char *str_item_utf8(ModState *st, PyObject *item, Py_ssize_t *n, nd_field f, Py_ssize_t i);
 
 /* datetime_py.c: the only file that uses the datetime C API. */
-/* dt (present) as an aware datetime; the module state of owner's type holds its tzinfo unless
- * the offset is zero. */
-PyObject *datetime_to_py(PyObject *owner, const nd_datetime *dt);
+/* The date in slot (present) as an aware datetime; the module state of owner's type holds its
+ * tzinfo unless the offset is zero. */
+PyObject *datetime_to_py(PyObject *owner, const nd_datetime *slot);
 void clear_timezones(ModState *st);
 /* 1 when datetime_to_py fills the objects it makes (checked against the constructor on first
  * use), 0 when it calls the constructor or has not run yet. */
