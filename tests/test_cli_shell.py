@@ -210,10 +210,10 @@ def _env() -> dict[str, str]:
 # -- completion -----------------------------------------------------------------------------
 
 
-def _bash_complete(line: str) -> list[str]:
-    """What Tab offers after ``line`` in bash, with the script `ndes completion bash` writes."""
-    script = subprocess.run(
-        [sys.executable, "-m", "ndes", "completion", "bash"],
+def _completion_script(shell: str) -> str:
+    """What `ndes completion SHELL` writes."""
+    return subprocess.run(
+        [sys.executable, "-m", "ndes", "completion", shell],
         capture_output=True,
         text=True,
         check=True,
@@ -221,6 +221,11 @@ def _bash_complete(line: str) -> list[str]:
         cwd=_root(),
         timeout=60,
     ).stdout
+
+
+def _bash_complete(line: str) -> list[str]:
+    """What Tab offers after ``line`` in bash, with the script `ndes completion bash` writes."""
+    script = _completion_script("bash")
     words = line.split(" ")
     driver = (
         script
@@ -268,17 +273,7 @@ def test_zsh_and_fish_scripts_parse(shell, check, tmp_path):
     if shutil.which(check[0]) is None:
         pytest.skip(f"{check[0]} is not installed, so its script was not checked")
     path = tmp_path / f"ndes.{shell}"
-    path.write_text(
-        subprocess.run(
-            [sys.executable, "-m", "ndes", "completion", shell],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=_env(),
-            cwd=_root(),
-            timeout=60,
-        ).stdout
-    )
+    path.write_text(_completion_script(shell))
     done = subprocess.run([*check, str(path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
 
@@ -428,17 +423,7 @@ def test_fish_completion_completes_commands_options_and_values(tmp_path):
     if shutil.which("fish") is None:
         pytest.skip("fish is not installed, so its completion was not run")
     path = tmp_path / "ndes.fish"
-    path.write_text(
-        subprocess.run(
-            [sys.executable, "-m", "ndes", "completion", "fish"],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=_env(),
-            cwd=_root(),
-            timeout=60,
-        ).stdout
-    )
+    path.write_text(_completion_script("fish"))
 
     def complete(line: str) -> list[str]:
         done = subprocess.run(
