@@ -22,14 +22,7 @@ typedef struct {
  * allocated: they are valid only until the next call that can run Python code. */
 static PyObject *text_to_str(const char *p, size_t n, bool ascii)
 {
-    /* One character, as role scope tag "0" mostly is: the interpreter's shared str for it. */
-    if (n == 1 && ascii) return PyUnicode_FromOrdinal((unsigned char)p[0]);
-    if (ascii) {
-        PyObject *s = PyUnicode_New((Py_ssize_t)n, 127);
-        if (s) memcpy(PyUnicode_DATA(s), p, n);
-        return s;
-    }
-    return PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
+    return ascii ? ascii_to_str(p, n) : PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
 }
 
 /* A str field's value, or an item of the tag list opened by on_list_begin. */

@@ -116,8 +116,17 @@ static PyObject *datetime_path(PyObject *module, PyObject *unused)
     return PyUnicode_FromString(datetime_made_by_filling() ? "filled" : "constructed");
 }
 
+/* For the tests: how decoded ASCII strs are made here ("filled" or "constructed"). */
+static PyObject *str_path(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    return PyUnicode_FromString(str_made_by_filling() ? "filled" : "constructed");
+}
+
 static PyMethodDef core_methods[] = {
     {"_datetime_path", datetime_path, METH_NOARGS, NULL},
+    {"_str_path", str_path, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -123,6 +123,12 @@ int datetime_made_by_filling(void);
 /* 1 with *out filled, 0 when v is not a datetime, -1 with ValidationError for `field`. */
 int datetime_from_py(ModState *st, PyObject *v, nd_datetime *out, const char *field);
 
+/* ascii_str.c: a new str of n ASCII bytes, made by filling the object (checked against
+ * PyUnicode_New on first use), or NULL with an exception. */
+PyObject *ascii_to_str(const char *p, size_t n);
+/* 1 when ascii_to_str fills the objects it makes, 0 when it calls PyUnicode_New or has not run. */
+int str_made_by_filling(void);
+
 /* fields.c */
 typedef enum { FROM_USER, FROM_WIRE } SetMode; /* FROM_WIRE keeps unknown states */
 int set_field(ModState *st, Connector *c, nd_field f, PyObject *v, SetMode mode);

@@ -1,0 +1,87 @@
+/* str objects for decoded ASCII text, made by filling the object: a copy of the header of one
+ * that PyUnicode_New made, with its length, then the bytes. PyUnicode_New's work for that is
+ * mostly choosing among the kinds of str, which a decoder knows already; most of a connector's
+ * strings are ASCII, so this is a tenth of a decode. */
+#include "ndes_py.h"
+
+/* The header of an empty-to-be compact ASCII str as PyUnicode_New leaves it, once checked. */
+static PyASCIIObject header;
+/* 1: fill; 0: call PyUnicode_New (the check found a difference); -1: not checked yet. */
+static int filling_works = -1;
+
+/* Copies n bytes: short strings, most of them, without a call. */
+static inline void copy_bytes(char *d, const char *s, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else {
+        memcpy(d, s, n);
+    }
+}
+
+static PyObject *filled(const char *p, size_t n)
+{
+    PyASCIIObject *s = PyObject_Malloc(sizeof(PyASCIIObject) + n + 1);
+    if (!s) return PyErr_NoMemory();
+    *s = header;
+    s->length = (Py_ssize_t)n;
+    char *data = (char *)(s + 1);
+    copy_bytes(data, p, n);
+    data[n] = '\0';
+    return PyObject_Init((PyObject *)s, &PyUnicode_Type);
+}
+
+static PyObject *made(const char *p, size_t n)
+{
+    PyObject *s = PyUnicode_New((Py_ssize_t)n, 127);
+    if (s) memcpy(PyUnicode_DATA(s), p, n);
+    return s;
+}
+
+/* Whether filled() makes what PyUnicode_New makes, in this interpreter: every byte of the
+ * header but the reference count, and the text with its terminator, compared on a string made
+ * both ways. A layout that ever differs falls back to PyUnicode_New. */
+static int check_filling(void)
+{
+    static const char probe[] = "ndes-probe-17";
+    const size_t n = sizeof probe - 1;
+    PyObject *ref = made(probe, n);
+    if (!ref) return -1;
+    memcpy(&header, ref, sizeof header);
+    header.length = 0;
+    PyObject *got = filled(probe, n);
+    if (!got) {
+        Py_DECREF(ref);
+        return -1;
+    }
+    const size_t skip = sizeof(Py_ssize_t); /* ob_refcnt, first in every layout */
+    int same = memcmp((char *)got + skip, (char *)ref + skip, sizeof header - skip) == 0 &&
+               memcmp(PyUnicode_DATA(got), PyUnicode_DATA(ref), n + 1) == 0 &&
+               PyUnicode_IS_COMPACT_ASCII(got) && PyUnicode_GET_LENGTH(got) == (Py_ssize_t)n &&
+               PyUnicode_Compare(got, ref) == 0 && PyObject_Hash(got) == PyObject_Hash(ref);
+    Py_DECREF(got);
+    Py_DECREF(ref);
+    if (same < 0 || PyErr_Occurred()) return -1;
+    filling_works = same;
+    return 0;
+}
+
+PyObject *ascii_to_str(const char *p, size_t n)
+{
+    /* One character, as role scope tag "0" mostly is: the interpreter's shared str for it. */
+    if (n <= 1) return n ? PyUnicode_FromOrdinal((unsigned char)p[0]) : PyUnicode_New(0, 0);
+#ifdef Py_GIL_DISABLED
+    filling_works = 0; /* its object header has more than a count to set up */
+#endif
+    if (ND_UNLIKELY(filling_works < 0) && check_filling() < 0) return NULL;
+    return filling_works ? filled(p, n) : made(p, n);
+}
+
+int str_made_by_filling(void)
+{
+    return filling_works == 1;
+}
