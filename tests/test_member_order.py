@@ -165,3 +165,27 @@ def test_a_created_connector_with_a_5000_digit_integer_is_an_unexpected_response
     assert isinstance(info.value.__cause__, DecodeError)
     assert info.value.__cause__.offset == body.index(b"9999")
     assert info.value.request_id == "r-1"
+
+
+@pytest.mark.parametrize(
+    "context", ["https://graph/$metadata#x/$entity", None, 7, [1, {"a": [2]}], {"b": {"c": None}}]
+)
+def test_a_leading_odata_context_of_any_value_is_dropped(context):
+    # Graph's responses lead with @odata.context, which the decoders look for directly.
+    members = [
+        ("@odata.context", context),
+        ("@odata.type", "#microsoft.graph.ndesConnector"),
+        ("id", "c-1"),
+        ("state", "active"),
+    ]
+    want = NdesConnector(id="c-1", state="active")
+    for name, decode in decoders(members):
+        got = decode()
+        assert got == want and got.additional_data == {}, name
+
+
+def test_a_truncated_leading_odata_context_names_its_offset():
+    doc = b'{"@odata.context":"https://graph/$meta'
+    with pytest.raises(DecodeError) as e:
+        NdesConnector.from_json(doc)
+    assert e.value.offset == len(doc)

@@ -33,6 +33,7 @@ extern const nd_kind nd_field_kind[ND_F_COUNT];
 
 #define ND_ODATA_TYPE_KEY "@odata.type"
 #define ND_ODATA_TYPE "#microsoft.graph.ndesConnector"
+#define ND_ODATA_CONTEXT_KEY "@odata.context"
 
 /* Nesting limit for decoded documents, the connector object itself counting as 1. */
 #define ND_MAX_DEPTH 64

@@ -17,7 +17,13 @@
 struct reader;
 ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err);
 static int reader_finish(struct reader *r, nd_error *err);
-/* When the next member of the open object is property `which` (ND_F_COUNT: @odata.type) with
+/* The members the direct path looks for besides the properties: @odata.type, which leads a
+ * request body, and @odata.context, which leads Graph's responses. */
+#define ND_MEMBER_TYPE ND_F_COUNT
+#define ND_MEMBER_CONTEXT (ND_F_COUNT + 1)
+#define ND_MEMBER_COUNT (ND_F_COUNT + 2)
+
+/* When the next member of the open object is `which` (a property or ND_MEMBER_*) with
  * its key written plainly (compared as bytes: documents list their fields in wire order, so this
  * is the usual case), reads past the key and reads the value's first token into *value, and
  * returns 1; otherwise consumes nothing and returns 0, for the general path to read the member.
@@ -226,8 +232,12 @@ static int assemble_object(struct reader *r, nd_sink *sink, nd_error *err)
     nd_token key, value;
     for (;;) {
         /* The member to try first: @odata.type leads a document, then the fields in order. */
-        nd_field f = seen ? next : ND_F_COUNT;
+        nd_field f = seen ? next : ND_MEMBER_TYPE;
         int rc = (seen >> f) & 1 ? 0 : reader_member(r, (int)f, &value, err);
+        if (rc == 0 && !seen) { /* Graph's responses lead with @odata.context: read, dropped */
+            rc = reader_member(r, ND_MEMBER_CONTEXT, &value, err);
+            if (rc > 0 && (rc = read_value(r, &value, NULL, err)) == ND_OK) continue;
+        }
         if (rc < 0) return rc;
         if (rc == 0) {
             NEXT(&key);
@@ -237,7 +247,7 @@ static int assemble_object(struct reader *r, nd_sink *sink, nd_error *err)
             switch (nd_classify_key(key.s, key.n, &f)) {
             case ND_KEY_ODATA_TYPE:
                 /* f still names the field the direct path tried: it would file the type there */
-                f = ND_F_COUNT;
+                f = ND_MEMBER_TYPE;
                 /* fall through */
             case ND_KEY_FIELD:
                 /* before the value is read: an escaped key shares the reader's scratch */
@@ -260,7 +270,7 @@ static int assemble_object(struct reader *r, nd_sink *sink, nd_error *err)
             }
         }
         seen |= 1u << f;
-        if (f == ND_F_COUNT) {
+        if (f == ND_MEMBER_TYPE) {
             rc = read_odata_type(&value, err);
         } else {
             next = f + 1;

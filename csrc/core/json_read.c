@@ -374,10 +374,11 @@ ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err)
 }
 
 /* Each member the direct path looks for, as compact JSON writes it after the previous value:
- * `,"name":`, the first member without its comma. Index ND_F_COUNT is @odata.type. */
+ * `,"name":`, the first member without its comma; by field, then ND_MEMBER_TYPE and
+ * ND_MEMBER_CONTEXT. */
 #define MEMBER_HEAD_(e, name, kind) {",\"" name "\":", sizeof(name) + 3},
-static const nd_strv member_head[ND_F_COUNT + 1] = {
-    ND_FIELD_LIST(MEMBER_HEAD_){",\"" ND_ODATA_TYPE_KEY "\":", sizeof(ND_ODATA_TYPE_KEY) + 3}};
+static const nd_strv member_head[ND_MEMBER_COUNT] = {ND_FIELD_LIST(MEMBER_HEAD_) MEMBER_HEAD_(
+    , ND_ODATA_TYPE_KEY, ) MEMBER_HEAD_(, ND_ODATA_CONTEXT_KEY, )};
 #undef MEMBER_HEAD_
 
 ND_INLINE int reader_member(struct reader *r, int which, nd_token *value, nd_error *err)

@@ -236,10 +236,11 @@ ND_INLINE int reader_next(struct reader *r, nd_token *t, nd_error *err)
     return read_value_token(r, t, err);
 }
 
-/* The key of each member the direct path looks for; index ND_F_COUNT is @odata.type. */
+/* The key of each member the direct path looks for: by field, then ND_MEMBER_TYPE and
+ * ND_MEMBER_CONTEXT. */
 #define MEMBER_NAME_(e, name, kind) {name, sizeof(name) - 1},
-static const nd_strv member_name[ND_F_COUNT + 1] = {
-    ND_FIELD_LIST(MEMBER_NAME_){ND_ODATA_TYPE_KEY, sizeof(ND_ODATA_TYPE_KEY) - 1}};
+static const nd_strv member_name[ND_MEMBER_COUNT] = {ND_FIELD_LIST(MEMBER_NAME_) MEMBER_NAME_(
+    , ND_ODATA_TYPE_KEY, ) MEMBER_NAME_(, ND_ODATA_CONTEXT_KEY, )};
 #undef MEMBER_NAME_
 
 ND_INLINE int reader_member(struct reader *r, int which, nd_token *value, nd_error *err)
