@@ -392,8 +392,10 @@ ND_INLINE int reader_member(struct reader *r, int which, nd_token *value, nd_err
     if (r->n - r->i < head.len || !nd_same_bytes(r->p + r->i, head.ptr, head.len)) return 0;
     r->i += head.len;
     fr->count++;
-    skip_ws(r);
-    int rc = read_value_token(r, value, err);
+    /* compact JSON: a string value right after the colon */
+    value->offset = r->i;
+    int rc = r->i < r->n && r->p[r->i] == '"' ? read_string(r, value, err)
+                                              : (skip_ws(r), read_value_token(r, value, err));
     return rc != ND_OK ? rc : 1;
 }
 
