@@ -39,14 +39,33 @@ void clear_timezones(ModState *st)
         Py_CLEAR(st->timezones[i]);
 }
 
-/* An aware datetime made by filling the object the type allocates, in the layout datetime.h
- * gives its reader macros (PyDateTime_GET_YEAR and the others): the constructor's argument
- * checks, half the cost of a read, are for values the core has range-checked already. tz is
- * stolen. */
+/* Whether datetimes are allocated here as datetime's tp_alloc does (an object of the aware size
+ * from PyObject_Malloc, a header), without its call: for a type that is neither a heap type nor
+ * tracked by the collector and that frees with PyObject_Free. Set by check_filling. */
+static bool alloc_directly;
+
+static PyDateTime_DateTime *alloc_datetime(PyTypeObject *type)
+{
+#if PY_VERSION_HEX < 0x030D0000 && !defined(Py_REF_DEBUG) && !defined(Py_TRACE_REFS)
+    if (ND_LIKELY(alloc_directly)) {
+        /* The count and the type are all PyObject_Init sets here, besides re-dating the block
+         * tracemalloc has just recorded; from 3.13 it also tells a reference tracer. */
+        PyDateTime_DateTime *o = PyObject_Malloc(sizeof *o);
+        if (!o) return (PyDateTime_DateTime *)PyErr_NoMemory();
+        Py_SET_TYPE(o, type);
+        Py_SET_REFCNT(o, 1);
+        return o;
+    }
+#endif
+    return (PyDateTime_DateTime *)type->tp_alloc(type, 1);
+}
+
+/* An aware datetime made by filling the object, in the layout datetime.h gives its reader macros
+ * (PyDateTime_GET_YEAR and the others): the constructor's argument checks, half the cost of a
+ * read, are for values the core has range-checked already. tz is stolen. */
 static PyObject *filled_datetime(const nd_datetime *dt, PyObject *tz)
 {
-    PyTypeObject *type = PyDateTimeAPI->DateTimeType;
-    PyDateTime_DateTime *o = (PyDateTime_DateTime *)type->tp_alloc(type, 1);
+    PyDateTime_DateTime *o = alloc_datetime(PyDateTimeAPI->DateTimeType);
     if (!o) {
         Py_DECREF(tz);
         return NULL;
@@ -84,6 +103,9 @@ static int filling_works = -1;
 
 static int check_filling(void)
 {
+    PyTypeObject *type = PyDateTimeAPI->DateTimeType;
+    alloc_directly = !(type->tp_flags & (Py_TPFLAGS_HEAPTYPE | Py_TPFLAGS_HAVE_GC)) &&
+                     type->tp_free == PyObject_Free;
     const nd_datetime probe = {.year = 2026,
                                .month = 11,
                                .day = 28,
