@@ -1,13 +1,27 @@
-/* str objects for decoded ASCII text, made by filling the object: a copy of the header of one
- * that PyUnicode_New made, with its length, then the bytes. PyUnicode_New's work for that is
- * mostly choosing among the kinds of str, which a decoder knows already; most of a connector's
- * strings are ASCII, so this is a tenth of a decode. */
+/* str objects for decoded ASCII text, made by filling the object: a header with the fields
+ * PyUnicode_New sets for a compact ASCII str, its length, then the bytes. PyUnicode_New's work
+ * for that is mostly choosing among the kinds of str, which a decoder knows already; most of a
+ * connector's strings are ASCII, so this is a tenth of a decode. */
 #include "ndes_py.h"
 
-/* The header of an empty-to-be compact ASCII str as PyUnicode_New leaves it, once checked. */
+/* The header of a compact ASCII str, length 0, its unused bits zero (PyUnicode_New leaves them
+ * as the allocator gave them: no byte compare with its objects could be defined). */
 static PyASCIIObject header;
 /* 1: fill; 0: call PyUnicode_New (the check found a difference); -1: not checked yet. */
 static int filling_works = -1;
+
+static void make_header(void)
+{
+    memset(&header, 0, sizeof header);
+    Py_SET_TYPE((PyObject *)&header, &PyUnicode_Type);
+    header.hash = -1;
+    header.state.kind = PyUnicode_1BYTE_KIND;
+    header.state.compact = 1;
+    header.state.ascii = 1;
+#if PY_VERSION_HEX < 0x030C0000
+    header.state.ready = 1; /* and wstr NULL */
+#endif
+}
 
 /* Copies n bytes: short strings, most of them, without a call. */
 static inline void copy_bytes(char *d, const char *s, size_t n)
@@ -50,30 +64,36 @@ static PyObject *made(const char *p, size_t n)
     return s;
 }
 
-/* Whether filled() makes what PyUnicode_New makes, in this interpreter: every byte of the
- * header but the reference count, and the text with its terminator, compared on a string made
- * both ways. A layout that ever differs falls back to PyUnicode_New. */
+/* Whether filled() makes what PyUnicode_New makes, in this interpreter, as every reader of a
+ * str sees it (the macros of unicodeobject.h, which the interpreter's own code uses): compared
+ * on a string made both ways. A layout that ever differs falls back to PyUnicode_New. */
 static int check_filling(void)
 {
     static const char probe[] = "ndes-probe-17";
-    const size_t n = sizeof probe - 1;
-    PyObject *ref = made(probe, n);
-    if (!ref) return -1;
-    memcpy(&header, ref, sizeof header);
-    header.length = 0;
-    PyObject *got = filled(probe, n);
-    if (!got) {
-        Py_DECREF(ref);
-        return -1;
+    const Py_ssize_t n = sizeof probe - 1;
+    make_header();
+    PyObject *ref = made(probe, (size_t)n);
+    PyObject *got = ref ? filled(probe, (size_t)n) : NULL;
+    int same = got != NULL;
+    if (same) {
+        char *data = PyUnicode_DATA(got);
+        same = Py_IS_TYPE(got, Py_TYPE(ref)) && PyUnicode_GET_LENGTH(got) == n &&
+               PyUnicode_GET_LENGTH(ref) == n && PyUnicode_KIND(got) == PyUnicode_KIND(ref) &&
+               PyUnicode_IS_ASCII(got) == PyUnicode_IS_ASCII(ref) &&
+               PyUnicode_IS_COMPACT(got) == PyUnicode_IS_COMPACT(ref) &&
+               PyUnicode_IS_COMPACT_ASCII(got) &&
+               PyUnicode_CHECK_INTERNED(got) == PyUnicode_CHECK_INTERNED(ref) &&
+#if PY_VERSION_HEX < 0x030C0000
+               PyUnicode_IS_READY(got) && ((PyASCIIObject *)got)->wstr == NULL &&
+#endif
+               data - (char *)got == (char *)PyUnicode_DATA(ref) - (char *)ref &&
+               memcmp(data, PyUnicode_DATA(ref), (size_t)n + 1) == 0 &&
+               ((PyASCIIObject *)got)->hash == -1 && PyUnicode_Compare(got, ref) == 0 &&
+               PyObject_Hash(got) == PyObject_Hash(ref);
     }
-    const size_t skip = sizeof(Py_ssize_t); /* ob_refcnt, first in every layout */
-    int same = memcmp((char *)got + skip, (char *)ref + skip, sizeof header - skip) == 0 &&
-               memcmp(PyUnicode_DATA(got), PyUnicode_DATA(ref), n + 1) == 0 &&
-               PyUnicode_IS_COMPACT_ASCII(got) && PyUnicode_GET_LENGTH(got) == (Py_ssize_t)n &&
-               PyUnicode_Compare(got, ref) == 0 && PyObject_Hash(got) == PyObject_Hash(ref);
-    Py_DECREF(got);
-    Py_DECREF(ref);
-    if (same < 0 || PyErr_Occurred()) return -1;
+    Py_XDECREF(got);
+    Py_XDECREF(ref);
+    if (PyErr_Occurred()) return -1;
     filling_works = same;
     return 0;
 }
