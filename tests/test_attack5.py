@@ -201,6 +201,31 @@ def test_every_cut_of_a_leading_context_fails_as_the_general_path_does(doc):
         assert agrees(outcome(decode, wrap(doc)), outcome(decode, wrap(spaced)), 1)
 
 
+@pytest.mark.parametrize(
+    ("members", "bad"),
+    [
+        ([("@odata.type", "#microsoft.graph.user")], "is not"),
+        ([("@odata.context", "c"), ("@odata.type", "#x")], "is not"),
+        ([(n, None) for n in NAMES[:7]] + [("roleScopeTagIds", "x")], "expected an array"),
+        ([("@odata.type", TYPE), ("id", ["x"])], "expected a string"),
+    ],
+)
+def test_a_wrong_value_on_the_direct_path_names_its_first_byte(members, bad):
+    # The direct path reads a string value straight after the colon: its offset must still be
+    # the opening quote's, as the general path (a space after each colon) gives it.
+    for colon in (":", ": "):
+        doc = "{" + ",".join(f"{json.dumps(k)}{colon}{json.dumps(v)}" for k, v in members) + "}"
+        with pytest.raises(DecodeError, match=bad) as e:
+            NdesConnector.from_json(doc.encode())
+        assert e.value.offset == doc.rindex(colon) + len(colon)
+    packed = msgpack.packb(dict(members))
+    with pytest.raises(DecodeError, match=bad) as e:
+        NdesConnector.from_msgpack(packed)
+    assert e.value.offset == packed.rindex(msgpack.packb(members[-1][0])) + len(
+        msgpack.packb(members[-1][0])
+    )
+
+
 def msgpack_with_first_key(members: list[tuple[str, object]], str8: bool) -> bytes:
     out = bytearray([0x80 | len(members)])
     for i, (k, v) in enumerate(members):
