@@ -10,6 +10,7 @@ import gc
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -473,3 +474,40 @@ def test_a_hundred_thousand_date_reads_keep_memory_and_counts_flat():
         tracemalloc.stop()
     assert grown < 10_000
     assert (sys.getrefcount(tz), sys.getrefcount(utc)) == base
+
+
+# One str and one date made on each new path, under valgrind as `make memcheck` runs it: the
+# first str decoded runs the header check, which must compare no byte the allocator left unset.
+VALGRIND_PROGRAM = textwrap.dedent(
+    """
+    from ndes import NdesConnector, _core
+    c = NdesConnector.from_json(
+        b'{"@odata.context":"x","displayName":"NDES connector 01","enrolledDateTime":'
+        b'"2026-01-02T03:04:05+05:30"}'
+    )
+    print(c.display_name, c.enrolled_date_time.isoformat(), _core._str_path())
+    """
+)
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+@pytest.mark.skipif("asan" in os.environ.get("LD_PRELOAD", ""), reason="ASan is preloaded")
+def test_the_first_decode_is_clean_under_valgrind(tmp_path):
+    supp = os.path.join(os.path.dirname(__file__), "valgrind-python.supp")
+    done = subprocess.run(
+        ["valgrind", "-q", "--error-exitcode=9", f"--suppressions={supp}"]
+        + [sys.executable, "-c", VALGRIND_PROGRAM],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONMALLOC="malloc"),
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == [
+        "NDES",
+        "connector",
+        "01",
+        "2026-01-02T03:04:05+05:30",
+        "filled",
+    ]
