@@ -16,6 +16,7 @@ import sys
 import textwrap
 import tracemalloc
 from collections.abc import Iterator
+from datetime import datetime
 
 import msgpack
 import pytest
@@ -157,6 +158,8 @@ def test_a_filled_str_has_one_reference_and_interns_in_place():
     base = sys.getrefcount(s)
     t = c.display_name
     assert t is s and sys.getrefcount(s) == base + 1  # the connector holds the one it made
+    del t, c
+    assert sys.getrefcount(s) == base - 1  # and gives it up with itself
     assert sys.intern(s) is s and sys.intern("".join(["interned-by-a-", "test-0001"])) is s
 
 
@@ -413,7 +416,12 @@ def test_every_cut_of_a_member_name_ends_in_an_error_not_a_read_past_the_end(nam
 DEBUG_ALLOCATOR_PROGRAM = textwrap.dedent(
     """
     import gc, json, sys
+    from datetime import datetime
     from ndes import NdesConnector
+    # a datetime made by the constructor and one str, held as the ones read are held below
+    d = datetime(2026, 1, 2)
+    s = "".join(["NDES ", "connector 01"])
+    want = [sys.getrefcount(d), sys.getrefcount(s)]
     c = NdesConnector.from_json(
         b'{"displayName":"NDES connector 01","enrolledDateTime":"2026-01-02T03:04:05+05:30",'
         b'"lastConnectionDateTime":"2026-01-02T03:04:05.678901Z"}'
@@ -429,7 +437,7 @@ DEBUG_ALLOCATOR_PROGRAM = textwrap.dedent(
     del d
     gc.collect()
     s = NdesConnector.from_json(b'{"displayName":"NDES connector 01"}').display_name
-    print(json.dumps([sorted(counts), sys.getrefcount(tz) - base, sys.getrefcount(s)]))
+    print(json.dumps([want, sorted(counts), sys.getrefcount(tz) - base, sys.getrefcount(s)]))
     """
 )
 
@@ -447,7 +455,8 @@ def test_dates_read_under_the_debug_allocator_get_one_reference_and_are_freed(tm
     )
     # each read's datetime: held by `d` and getrefcount's argument, then freed, so the shared
     # timezone has no reference more; the str likewise
-    assert json.loads(done.stdout) == [[2], 0, 2]
+    (want_date, want_str), counts, tz_grown, str_count = json.loads(done.stdout)
+    assert counts == [want_date] and tz_grown == 0 and str_count == want_str
 
 
 def test_a_hundred_thousand_date_reads_keep_memory_and_counts_flat():
@@ -461,12 +470,14 @@ def test_a_hundred_thousand_date_reads_keep_memory_and_counts_flat():
         _ = c.enrolled_date_time, c.last_connection_date_time
     del _
     base = (sys.getrefcount(tz), sys.getrefcount(utc))
+    held = datetime(2026, 1, 2)
+    want = sys.getrefcount(held)  # a datetime the constructor made, held as `d` is below
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
         for _ in range(100_000):
             d = c.enrolled_date_time
-            assert sys.getrefcount(d) == 2
+            assert sys.getrefcount(d) == want
             e = c.last_connection_date_time
         del d, e
         grown = tracemalloc.get_traced_memory()[0] - before
