@@ -51,8 +51,9 @@ static PyObject *filled(const char *p, size_t n)
     return PyObject_Init((PyObject *)s, &PyUnicode_Type);
 #else
     /* All PyObject_Init adds to the header's type here is the count, and re-dating the block
-     * tracemalloc has just recorded for this very allocation. */
-    Py_SET_REFCNT((PyObject *)s, 1);
+     * tracemalloc has just recorded for this very allocation. The count is stored: from 3.12
+     * Py_SET_REFCNT leaves alone a count it reads as immortal (see datetime_py.c). */
+    ((PyObject *)s)->ob_refcnt = 1;
     return (PyObject *)s;
 #endif
 }

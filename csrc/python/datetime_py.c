@@ -53,7 +53,10 @@ static PyDateTime_DateTime *alloc_datetime(PyTypeObject *type)
         PyDateTime_DateTime *o = PyObject_Malloc(sizeof *o);
         if (!o) return (PyDateTime_DateTime *)PyErr_NoMemory();
         Py_SET_TYPE(o, type);
-        Py_SET_REFCNT(o, 1);
+        /* Stored, not Py_SET_REFCNT: from 3.12 that leaves alone a count it reads as immortal,
+         * and this one is whatever the allocator left in the block (pymalloc's free-list
+         * pointer, the debug allocator's 0xCD bytes), so the datetime would never be freed. */
+        ((PyObject *)o)->ob_refcnt = 1;
         return o;
     }
 #endif
