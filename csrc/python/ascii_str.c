@@ -46,16 +46,7 @@ static PyObject *filled(const char *p, size_t n)
     char *data = (char *)(s + 1);
     copy_bytes(data, p, n);
     data[n] = '\0';
-#if PY_VERSION_HEX >= 0x030D0000 || defined(Py_REF_DEBUG) || defined(Py_TRACE_REFS)
-    /* a new reference also tells the reference tracer (3.13) or the debug counts */
-    return PyObject_Init((PyObject *)s, &PyUnicode_Type);
-#else
-    /* All PyObject_Init adds to the header's type here is the count, and re-dating the block
-     * tracemalloc has just recorded for this very allocation. The count is stored: from 3.12
-     * Py_SET_REFCNT leaves alone a count it reads as immortal (see datetime_py.c). */
-    ((PyObject *)s)->ob_refcnt = 1;
-    return (PyObject *)s;
-#endif
+    return init_new_object(s, &PyUnicode_Type);
 }
 
 static PyObject *made(const char *p, size_t n)

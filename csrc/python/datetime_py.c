@@ -46,20 +46,11 @@ static bool alloc_directly;
 
 static PyDateTime_DateTime *alloc_datetime(PyTypeObject *type)
 {
-#if PY_VERSION_HEX < 0x030D0000 && !defined(Py_REF_DEBUG) && !defined(Py_TRACE_REFS)
     if (ND_LIKELY(alloc_directly)) {
-        /* The count and the type are all PyObject_Init sets here, besides re-dating the block
-         * tracemalloc has just recorded; from 3.13 it also tells a reference tracer. */
-        PyDateTime_DateTime *o = PyObject_Malloc(sizeof *o);
+        void *o = PyObject_Malloc(sizeof(PyDateTime_DateTime));
         if (!o) return (PyDateTime_DateTime *)PyErr_NoMemory();
-        Py_SET_TYPE(o, type);
-        /* Stored, not Py_SET_REFCNT: from 3.12 that leaves alone a count it reads as immortal,
-         * and this one is whatever the allocator left in the block (pymalloc's free-list
-         * pointer, the debug allocator's 0xCD bytes), so the datetime would never be freed. */
-        ((PyObject *)o)->ob_refcnt = 1;
-        return o;
+        return (PyDateTime_DateTime *)init_new_object(o, type);
     }
-#endif
     return (PyDateTime_DateTime *)type->tp_alloc(type, 1);
 }
 

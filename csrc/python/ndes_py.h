@@ -123,6 +123,24 @@ int datetime_made_by_filling(void);
 /* 1 with *out filled, 0 when v is not a datetime, -1 with ValidationError for `field`. */
 int datetime_from_py(ModState *st, PyObject *v, nd_datetime *out, const char *field);
 
+/* A new object of a static, untracked type in memory the caller took with PyObject_Malloc:
+ * what PyObject_Init does, without its call before 3.13 (there it only sets the type and the
+ * count, and re-dates the block tracemalloc has just recorded); from 3.13, and in debug builds,
+ * PyObject_Init itself, which also tells a reference tracer or the debug counts. The count is
+ * stored, not set with Py_SET_REFCNT: from 3.12 that leaves alone a count it reads as immortal,
+ * and a fresh block's is whatever the allocator left there. */
+static inline PyObject *init_new_object(void *mem, PyTypeObject *type)
+{
+#if PY_VERSION_HEX >= 0x030D0000 || defined(Py_REF_DEBUG) || defined(Py_TRACE_REFS)
+    return PyObject_Init((PyObject *)mem, type);
+#else
+    PyObject *o = mem;
+    Py_SET_TYPE(o, type);
+    o->ob_refcnt = 1;
+    return o;
+#endif
+}
+
 /* ascii_str.c: a new str of n ASCII bytes, made by filling the object (checked against
  * PyUnicode_New on first use), or NULL with an exception. */
 PyObject *ascii_to_str(const char *p, size_t n);
