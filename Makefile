@@ -14,13 +14,13 @@ demo: install
 test: install test-c test-py
 
 # msgpack-c's headers and static library, from Debian's packages when they are missing; with
-# apt-get, also the zsh and fish shells whose completion scripts the tests run (elsewhere those
-# two tests say they skipped).
+# apt-get, also the zsh and fish shells whose completion scripts the tests run, and valgrind,
+# which a test and `make memcheck` run (elsewhere those tests say they skipped).
 system-deps:
 	@missing=""; \
 	dpkg -s libmsgpack-dev >/dev/null 2>&1 || missing="$$missing libmsgpack-dev"; \
 	if command -v apt-get >/dev/null 2>&1; then \
-	  for sh in zsh fish; do command -v $$sh >/dev/null 2>&1 || missing="$$missing $$sh"; done; \
+	  for cmd in zsh fish valgrind; do command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$cmd"; done; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing$$missing"; \
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
@@ -105,7 +105,6 @@ MEMCHECK := PYTHONMALLOC=malloc valgrind --error-exitcode=9 --leak-check=full \
 	  --errors-for-leak-kinds=definite --show-leak-kinds=definite \
 	  --suppressions=../tests/valgrind-python.supp
 memcheck: install
-	@command -v valgrind >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq valgrind >/dev/null)
 	cd build && $(MEMCHECK) ../$(PY) ../tests/codec_workout.py 200
 	cd build && $(MEMCHECK) ../$(PY) ../tests/codec_workout.py 40 --gc-stress
 
