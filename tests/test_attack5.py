@@ -444,10 +444,10 @@ def test_dates_read_under_the_debug_allocator_get_one_reference_and_are_freed(tm
         timeout=120,
         check=True,
     )
-    # each read's datetime: held by `d` and getrefcount's argument, then freed, so the shared
-    # timezone has no reference more; the str likewise
+    # each date read: the connector's datetime, held by it, `d` and getrefcount's argument, so
+    # the shared timezone gains no reference from reads; the str is held as the one made here
     (want_date, want_str), counts, tz_grown, str_count = json.loads(done.stdout)
-    assert counts == [want_date] and tz_grown == 0 and str_count == want_str
+    assert counts == [want_date + 1] and tz_grown == 0 and str_count == want_str
 
 
 def test_a_hundred_thousand_date_reads_keep_memory_and_counts_flat():
@@ -462,15 +462,17 @@ def test_a_hundred_thousand_date_reads_keep_memory_and_counts_flat():
     del _
     base = (sys.getrefcount(tz), sys.getrefcount(utc))
     held = datetime(2026, 1, 2)
-    want = sys.getrefcount(held)  # a datetime the constructor made, held as `d` is below
+    # a datetime the constructor made, held as `d` is below, and by the connector
+    want = sys.getrefcount(held) + 1
+    first = c.enrolled_date_time
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
         for _ in range(100_000):
             d = c.enrolled_date_time
-            assert sys.getrefcount(d) == want
+            assert sys.getrefcount(d) == want + 1 and d is first  # `first` holds it too
             e = c.last_connection_date_time
-        del d, e
+        del d, e, first
         grown = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()

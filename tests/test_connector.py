@@ -10,6 +10,7 @@ import pytest
 
 import ndes
 from ndes import NdesConnector, NdesConnectorState, ValidationError
+from ndes._fields import WIRE_NAMES
 
 UTC = timezone.utc
 PST = timezone(timedelta(hours=-8))
@@ -100,9 +101,9 @@ def test_assignment_is_validated_and_del_unsets():
 
 
 def test_object_fields_are_read_only_slots_set_through_validation():
-    """The str, state and list fields are read as plain slots (the fast attribute load); every
-    way of setting them still goes through validation, and unset reads as None."""
-    for name in ("id", "state", "display_name", "machine_name", "connector_version"):
+    """Every field is read as a plain slot (the fast attribute load); every way of setting it
+    still goes through validation, and unset reads as None."""
+    for name in WIRE_NAMES:
         assert type(vars(NdesConnector)[name]).__name__ == "member_descriptor"
     c = NdesConnector()
     assert [c.id, c.state, c.display_name, c.role_scope_tag_ids] == [None] * 4

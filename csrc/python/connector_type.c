@@ -3,11 +3,22 @@
 
 #include <structmember.h>
 
+const Py_ssize_t field_slot_offset[ND_F_COUNT] = {
+    [ND_F_ID] = offsetof(Connector, id),
+    [ND_F_LAST_CONNECTION] = offsetof(Connector, last_connection_obj),
+    [ND_F_STATE] = offsetof(Connector, state),
+    [ND_F_DISPLAY_NAME] = offsetof(Connector, display_name),
+    [ND_F_ENROLLED] = offsetof(Connector, enrolled_obj),
+    [ND_F_MACHINE_NAME] = offsetof(Connector, machine_name),
+    [ND_F_CONNECTOR_VERSION] = offsetof(Connector, connector_version),
+    [ND_F_ROLE_SCOPE_TAG_IDS] = offsetof(Connector, role_scope_tag_ids),
+};
+
 /* The state of a connector with no field set: what a freed one is put back to as well. */
 static void init_fields(Connector *c)
 {
     for (int f = 0; f < ND_F_COUNT; f++)
-        if (nd_field_kind[f] != ND_K_DATETIME) *obj_slot(c, (nd_field)f) = Py_NewRef(Py_None);
+        *obj_slot(c, (nd_field)f) = Py_NewRef(Py_None);
     c->additional_data = NULL;
     c->last_connection = c->enrolled = (nd_datetime){0};
 }
@@ -47,29 +58,20 @@ static int connector_traverse(Connector *c, visitproc visit, void *arg)
     Py_VISIT(c->connector_version);
     Py_VISIT(c->state);
     Py_VISIT(c->role_scope_tag_ids);
+    Py_VISIT(c->last_connection_obj);
+    Py_VISIT(c->enrolled_obj);
     Py_VISIT(c->additional_data);
     return 0;
 }
 
-/* Breaks cycles by setting the object fields to None, not NULL: they are never NULL, so that a
- * finalizer that still reads or encodes the connector finds it empty, not broken. */
-static int connector_clear(Connector *c)
-{
-    for (int f = 0; f < ND_F_COUNT; f++)
-        if (nd_field_kind[f] != ND_K_DATETIME)
-            Py_SETREF(*obj_slot(c, (nd_field)f), Py_NewRef(Py_None));
-    Py_CLEAR(c->additional_data);
-    return 0;
-}
-
-/* The module state whose free list takes a connector of `type` now, or NULL. It never raises:
- * a dealloc may run while an exception is set, and once the collector has cleared the type
- * (a garbage cycle, at exit), the type has no module. */
-static ModState *free_list_for(PyTypeObject *type)
+/* The module state of `type` while its free lists take objects, or NULL. It never raises: a
+ * dealloc may run while an exception is set, and once the collector has cleared the type (a
+ * garbage cycle, at exit), the type has no module. */
+static ModState *live_state(PyTypeObject *type)
 {
 #ifdef Py_GIL_DISABLED
     (void)type;
-    return NULL; /* the free list has no lock */
+    return NULL; /* the free lists have no lock */
 #else
     if (PyErr_Occurred()) return NULL; /* a failed lookup below would replace it */
     ModState *st = PyType_GetModuleState(type);
@@ -79,15 +81,46 @@ static ModState *free_list_for(PyTypeObject *type)
     }
     /* st->Connector is NULL once the module is cleared, and is what keeps the type of the free
      * connectors alive until clear_free_connectors() frees them. */
-    return type == st->Connector && st->n_free_connectors < FREE_CONNECTORS_MAX ? st : NULL;
+    return type == st->Connector ? st : NULL;
 #endif
+}
+
+/* Sets the object fields to None, not NULL: they are never NULL, so that a finalizer that still
+ * reads or encodes the connector finds it empty, not broken. Every slot is None before the old
+ * objects are released, which can run finalizers. st: live_state(), for the dates. */
+static void clear_fields(Connector *c, ModState *st)
+{
+    c->last_connection.present = c->enrolled.present = 0;
+    PyObject *old[ND_F_COUNT];
+#pragma GCC unroll 8
+    for (int f = 0; f < ND_F_COUNT; f++) {
+        old[f] = *obj_slot(c, (nd_field)f);
+        *obj_slot(c, (nd_field)f) = Py_NewRef(Py_None);
+    }
+    PyObject *extra = c->additional_data;
+    c->additional_data = NULL;
+#pragma GCC unroll 8
+    for (int f = 0; f < ND_F_COUNT; f++) {
+        if (nd_field_kind[f] == ND_K_DATETIME)
+            drop_datetime(st, old[f]);
+        else
+            Py_DECREF(old[f]);
+    }
+    Py_XDECREF(extra);
+}
+
+/* Breaks cycles. */
+static int connector_clear(Connector *c)
+{
+    clear_fields(c, live_state(Py_TYPE(c)));
+    return 0;
 }
 
 /* Frees a connector whose fields are None, as connector_clear leaves them. */
 static void free_connector(Connector *c)
 {
     for (int f = 0; f < ND_F_COUNT; f++)
-        if (nd_field_kind[f] != ND_K_DATETIME) Py_DECREF(*obj_slot(c, (nd_field)f));
+        Py_DECREF(*obj_slot(c, (nd_field)f));
     PyObject_GC_Del(c);
 }
 
@@ -104,10 +137,11 @@ static void connector_dealloc(Connector *c)
     /* Releasing the fields can run finalizers, which may make and free connectors themselves:
      * c joins the free list only after that, with nothing in between that runs Python code, so
      * that no one sees it half pushed. */
-    connector_clear(c);
+    ModState *st = live_state(type);
+    clear_fields(c, st);
     c->last_connection = c->enrolled = (nd_datetime){0};
-    ModState *st = free_list_for(type);
-    if (st)
+    /* Checked again: the finalizers may have filled the free list, or cleared the module. */
+    if (st && st->Connector == type && st->n_free_connectors < FREE_CONNECTORS_MAX)
         st->free_connectors[st->n_free_connectors++] = (PyObject *)c;
     else
         free_connector(c);
@@ -185,37 +219,13 @@ static PyObject *connector_new(PyTypeObject *type, PyObject *args, PyObject *kwd
     return (PyObject *)c;
 }
 
-/* The date getters run on every read of a date attribute: the datetime is made straight from
- * the slot. */
-static inline PyObject *get_date(Connector *c, const nd_datetime *dt)
-{
-    return dt->present ? datetime_to_py((PyObject *)c, dt) : Py_NewRef(Py_None);
-}
-
-static PyObject *get_last_connection(Connector *c, void *closure)
-{
-    (void)closure;
-    return get_date(c, &c->last_connection);
-}
-
-static PyObject *get_enrolled(Connector *c, void *closure)
-{
-    (void)closure;
-    return get_date(c, &c->enrolled);
-}
-
-static int set_attr(Connector *c, PyObject *v, void *closure)
-{
-    return set_field(state_of((PyObject *)c), c, (nd_field)(intptr_t)closure, v, FROM_USER);
-}
-
-/* The str, state and list fields are read-only members (plain slot reads); their assignment is
- * validated here, before the generic path would refuse it. */
+/* The fields are read-only members (plain slot reads); their assignment is validated here,
+ * before the generic path would refuse it. */
 static int connector_setattro(PyObject *self, PyObject *name, PyObject *v)
 {
     ModState *st = state_of(self);
     int k = keyword_index(st, name);
-    if (k >= 0 && k < ND_F_COUNT && nd_field_kind[k] != ND_K_DATETIME)
+    if (k >= 0 && k < ND_F_COUNT)
         return set_field(st, (Connector *)self, (nd_field)k, v, FROM_USER);
     return PyObject_GenericSetAttr(self, name, v);
 }
@@ -241,10 +251,6 @@ static int set_additional(Connector *c, PyObject *v, void *closure)
     return set_additional_data(state_of((PyObject *)c), c, v);
 }
 
-#define FIELD(name, get, f, doc)                                                                   \
-    {                                                                                              \
-        name, (getter)get, (setter)set_attr, doc, (void *)(intptr_t)(f)                            \
-    }
 #define MEMBER(name, slot, doc)                                                                    \
     {                                                                                              \
         name, T_OBJECT_EX, offsetof(Connector, slot), READONLY, doc                                \
@@ -257,14 +263,13 @@ static PyMemberDef connector_members[] = {
     MEMBER("machine_name", machine_name, "machineName (str), or None."),
     MEMBER("connector_version", connector_version, "connectorVersion (str), or None."),
     MEMBER("role_scope_tag_ids", role_scope_tag_ids, "roleScopeTagIds: list of str, or None."),
+    MEMBER("last_connection_date_time", last_connection_obj,
+           "lastConnectionDateTime: an aware datetime, or None."),
+    MEMBER("enrolled_date_time", enrolled_obj, "enrolledDateTime: an aware datetime, or None."),
     {NULL},
 };
 
 static PyGetSetDef connector_getset[] = {
-    FIELD("last_connection_date_time", get_last_connection, ND_F_LAST_CONNECTION,
-          "lastConnectionDateTime: an aware datetime, or None."),
-    FIELD("enrolled_date_time", get_enrolled, ND_F_ENROLLED,
-          "enrolledDateTime: an aware datetime, or None."),
     {"additional_data", (getter)get_additional, (setter)set_additional,
      "Properties this model does not know, by wire name (a dict of JSON-compatible values).", NULL},
     {NULL},

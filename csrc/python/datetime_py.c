@@ -15,7 +15,7 @@ static int datetime_api(void)
 
 #define TIMEZONES (2 * ND_DATETIME_MAX_OFFSET + 1)
 
-/* A strong reference to the datetime.timezone of a non-zero offset, made once per module. */
+/* The datetime.timezone of a non-zero offset (borrowed: st holds it), made once per module. */
 static PyObject *timezone_for(ModState *st, int offset_min)
 {
     unsigned i = (unsigned)(offset_min + ND_DATETIME_MAX_OFFSET);
@@ -24,25 +24,34 @@ static PyObject *timezone_for(ModState *st, int offset_min)
         return NULL;
     }
     PyObject *tz = st->timezones[i];
-    if (ND_LIKELY(tz != NULL)) return Py_NewRef(tz);
+    if (ND_LIKELY(tz != NULL)) return tz;
     PyObject *delta = PyDelta_FromDSU(0, offset_min * 60, 0);
     tz = delta ? PyTimeZone_FromOffset(delta) : NULL;
     Py_XDECREF(delta);
-    if (tz && !st->timezones[i]) /* else a finalizer the allocation ran has made it: keep that */
-        st->timezones[i] = Py_NewRef(tz);
-    return tz;
+    if (!tz) return NULL;
+    if (!st->timezones[i]) /* else a finalizer the allocation ran has made it: keep that */
+        st->timezones[i] = tz;
+    else
+        Py_DECREF(tz);
+    return st->timezones[i];
 }
 
-void clear_timezones(ModState *st)
+void clear_datetimes(ModState *st)
 {
     for (int i = 0; i < TIMEZONES; i++)
         Py_CLEAR(st->timezones[i]);
+    while (st->n_spare_datetimes > 0)
+        Py_DECREF(st->spare_datetimes[--st->n_spare_datetimes]);
 }
 
 /* Whether datetimes are allocated here as datetime's tp_alloc does (an object of the aware size
  * from PyObject_Malloc, a header), without its call: for a type that is neither a heap type nor
  * tracked by the collector and that frees with PyObject_Free. Set by check_filling. */
 static bool alloc_directly;
+
+/* Datetimes are kept for reuse when they are filled and allocated directly (a plain, untracked
+ * type), and never without the GIL: the spare list has no lock. Set by check_filling. */
+PyTypeObject *spare_datetime_type;
 
 static PyDateTime_DateTime *alloc_datetime(PyTypeObject *type)
 {
@@ -54,40 +63,40 @@ static PyDateTime_DateTime *alloc_datetime(PyTypeObject *type)
     return (PyDateTime_DateTime *)type->tp_alloc(type, 1);
 }
 
-/* An aware datetime made by filling the object, in the layout datetime.h gives its reader macros
- * (PyDateTime_GET_YEAR and the others): the constructor's argument checks, half the cost of a
- * read, are for values the core has range-checked already. tz is stolen. */
+/* Writes the date into o, a datetime of this module with a tzinfo, in the layout datetime.h gives
+ * its reader macros (PyDateTime_GET_YEAR and the others): the constructor's argument checks, half
+ * the cost of making one, are for values the core has range-checked already. */
+static void fill_datetime(PyDateTime_DateTime *o, const nd_datetime *dt)
+{
+    o->hashcode = -1;
+    /* data[0..7] as one big-endian word: year (2 bytes), month, day, hour, minute, second and
+     * the microseconds' high byte; then their two low bytes. */
+    uint64_t head = (uint64_t)dt->year << 48 | (uint64_t)dt->month << 40 | (uint64_t)dt->day << 32 |
+                    (uint64_t)dt->hour << 24 | (uint64_t)dt->minute << 16 |
+                    (uint64_t)dt->second << 8 | (dt->usec >> 16 & 0xFF);
+    for (int k = 0; k < 8; k++) /* one byte-swapped store, for the compiler */
+        o->data[k] = (unsigned char)(head >> (56 - 8 * k));
+    o->data[8] = (unsigned char)(dt->usec >> 8);
+    o->data[9] = (unsigned char)dt->usec;
+}
+
+/* A new aware datetime made by filling it. tz is borrowed. */
 static PyObject *filled_datetime(const nd_datetime *dt, PyObject *tz)
 {
     PyDateTime_DateTime *o = alloc_datetime(PyDateTimeAPI->DateTimeType);
-    if (!o) {
-        Py_DECREF(tz);
-        return NULL;
-    }
-    o->hashcode = -1;
+    if (!o) return NULL;
     o->hastzinfo = 1;
-    o->data[0] = (unsigned char)(dt->year >> 8);
-    o->data[1] = (unsigned char)dt->year;
-    o->data[2] = dt->month;
-    o->data[3] = dt->day;
-    o->data[4] = dt->hour;
-    o->data[5] = dt->minute;
-    o->data[6] = dt->second;
-    o->data[7] = (unsigned char)(dt->usec >> 16);
-    o->data[8] = (unsigned char)(dt->usec >> 8);
-    o->data[9] = (unsigned char)dt->usec;
     o->fold = 0;
-    o->tzinfo = tz;
+    o->tzinfo = Py_NewRef(tz);
+    fill_datetime(o, dt);
     return (PyObject *)o;
 }
 
 static PyObject *constructed_datetime(const nd_datetime *dt, PyObject *tz)
 {
-    PyObject *r = PyDateTimeAPI->DateTime_FromDateAndTime(dt->year, dt->month, dt->day, dt->hour,
-                                                          dt->minute, dt->second, (int)dt->usec, tz,
-                                                          PyDateTimeAPI->DateTimeType);
-    Py_DECREF(tz);
-    return r;
+    return PyDateTimeAPI->DateTime_FromDateAndTime(dt->year, dt->month, dt->day, dt->hour,
+                                                   dt->minute, dt->second, (int)dt->usec, tz,
+                                                   PyDateTimeAPI->DateTimeType);
 }
 
 /* Whether filled_datetime makes what the constructor makes, in this interpreter: checked once,
@@ -109,8 +118,8 @@ static int check_filling(void)
                                .usec = 345678,
                                .offset_min = 0,
                                .present = 1};
-    PyObject *a = filled_datetime(&probe, Py_NewRef(PyDateTime_TimeZone_UTC));
-    PyObject *b = a ? constructed_datetime(&probe, Py_NewRef(PyDateTime_TimeZone_UTC)) : NULL;
+    PyObject *a = filled_datetime(&probe, PyDateTime_TimeZone_UTC);
+    PyObject *b = a ? constructed_datetime(&probe, PyDateTime_TimeZone_UTC) : NULL;
     int same = b ? PyObject_RichCompareBool(a, b, Py_EQ) : -1;
     if (same == 1) {
         same = PyDateTime_GET_YEAR(a) == probe.year && PyDateTime_GET_MONTH(a) == probe.month &&
@@ -126,25 +135,29 @@ static int check_filling(void)
     Py_XDECREF(b);
     if (same < 0) return -1;
     filling_works = same;
+#ifndef Py_GIL_DISABLED
+    if (filling_works && alloc_directly) spare_datetime_type = type;
+#endif
     return 0;
 }
 
-PyObject *datetime_to_py(PyObject *owner, const nd_datetime *slot)
+PyObject *datetime_to_py(ModState *st, const nd_datetime *dt)
 {
-    /* A copy: slot lies in the connector, which code run below (the first import of datetime,
-     * a finalizer run by an allocation) may assign a new date, and the datetime must be one
-     * value, not a mix of two. */
-    const nd_datetime dt = *slot;
     if (datetime_api() < 0) return NULL;
     if (ND_UNLIKELY(filling_works < 0) && check_filling() < 0) return NULL;
-    PyObject *tz;
-    if (dt.offset_min == 0) { /* the datetime module's UTC: no module state needed */
-        tz = Py_NewRef(PyDateTime_TimeZone_UTC);
-    } else {
-        ModState *st = state_of(owner);
-        if (!st || !(tz = timezone_for(st, dt.offset_min))) return NULL;
+    PyObject *tz = dt->offset_min == 0 ? PyDateTime_TimeZone_UTC : timezone_for(st, dt->offset_min);
+    if (!tz) return NULL;
+    if (!filling_works) return constructed_datetime(dt, tz);
+    /* After the calls above, which can run a finalizer that takes or adds a spare. */
+    if (st->n_spare_datetimes == 0) return filled_datetime(dt, tz);
+    PyDateTime_DateTime *o = (PyDateTime_DateTime *)st->spare_datetimes[--st->n_spare_datetimes];
+    if (o->tzinfo != tz) { /* a timezone's dealloc runs no Python code */
+        PyObject *old = o->tzinfo;
+        o->tzinfo = Py_NewRef(tz);
+        Py_DECREF(old);
     }
-    return filling_works ? filled_datetime(&dt, tz) : constructed_datetime(&dt, tz);
+    fill_datetime(o, dt);
+    return (PyObject *)o;
 }
 
 /* For the tests: 1 when datetimes are made by filling, 0 when by the constructor. */

@@ -43,17 +43,15 @@ static int on_str(nd_sink *s, nd_field f, const char *p, size_t n, bool ascii)
 static int on_null(nd_sink *s, nd_field f)
 {
     Builder *bd = (Builder *)s;
-    if (nd_field_kind[f] == ND_K_DATETIME)
-        dt_slot(bd->c, f)->present = 0;
-    else
-        Py_XSETREF(*obj_slot(bd->c, f), Py_NewRef(Py_None));
+    if (nd_field_kind[f] == ND_K_DATETIME) return set_date(bd->st, bd->c, f, NULL);
+    Py_XSETREF(*obj_slot(bd->c, f), Py_NewRef(Py_None));
     return 0;
 }
 
 static int on_datetime(nd_sink *s, nd_field f, const nd_datetime *dt)
 {
-    *dt_slot(((Builder *)s)->c, f) = *dt;
-    return 0;
+    Builder *bd = (Builder *)s;
+    return set_date(bd->st, bd->c, f, dt);
 }
 
 static int on_state(nd_sink *s, nd_state st, const char *raw, size_t n, bool ascii)

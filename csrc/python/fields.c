@@ -76,17 +76,27 @@ static int set_datetime(ModState *st, Connector *c, nd_field f, PyObject *v)
             return -1;
         }
     }
-    *dt_slot(c, f) = dt;
+    return set_date(st, c, f, &dt);
+}
+
+int set_date(ModState *st, Connector *c, nd_field f, const nd_datetime *dt)
+{
+    /* A copy: dt may lie in the connector, which code the allocation runs (a finalizer) may set
+     * meanwhile, and the object must be made from the value stored beside it. */
+    const nd_datetime value = dt && dt->present ? *dt : (nd_datetime){0};
+    PyObject *obj = value.present ? datetime_to_py(st, &value) : Py_NewRef(Py_None);
+    if (!obj) return -1;
+    PyObject *old = *obj_slot(c, f);
+    *dt_slot(c, f) = value;
+    *obj_slot(c, f) = obj;
+    drop_datetime(st, old);
     return 0;
 }
 
 int set_field(ModState *st, Connector *c, nd_field f, PyObject *v, SetMode mode)
 {
     if (nd_field_kind[f] == ND_K_DATETIME) {
-        if (v == NULL || v == Py_None) {
-            dt_slot(c, f)->present = 0;
-            return 0;
-        }
+        if (v == NULL || v == Py_None) return set_date(st, c, f, NULL);
         return set_datetime(st, c, f, v);
     }
     PyObject *value = Py_None;

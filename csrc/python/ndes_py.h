@@ -10,6 +10,8 @@
 /* Room for the connectors of a few pages of a collection (100 each) decoded and dropped in
  * turn; beyond it a freed connector goes back to the allocator. */
 #define FREE_CONNECTORS_MAX 256
+/* The same for the datetimes of those connectors' dates (see drop_datetime). */
+#define SPARE_DATETIMES_MAX 256
 
 typedef struct {
     PyTypeObject *Connector;
@@ -20,7 +22,7 @@ typedef struct {
     PyObject *keyword_names[ND_F_COUNT + 1];
     PyObject *utcoffset_name; /* "utcoffset", interned */
     /* The datetime.timezone of each offset read so far, by offset + ND_DATETIME_MAX_OFFSET
-     * (owned, or NULL): a date getter finds its tzinfo with one load, whatever mix of offsets a
+     * (owned, or NULL): a decoded date finds its tzinfo with one load, whatever mix of offsets a
      * page of connectors has. */
     PyObject *timezones[2 * ND_DATETIME_MAX_OFFSET + 1];
     PyObject *tz_seen; /* the datetime.timezone a datetime given to ndes had last, or NULL */
@@ -29,17 +31,25 @@ typedef struct {
      * reference to their type, slots as a new connector has them (see connector_type.c). */
     PyObject *free_connectors[FREE_CONNECTORS_MAX];
     int n_free_connectors;
+    /* Datetimes this module made whose last holder, a connector, let them go: owned, for
+     * datetime_to_py to fill again (see drop_datetime). */
+    PyObject *spare_datetimes[SPARE_DATETIMES_MAX];
+    int n_spare_datetimes;
 } ModState;
 
-/* The str, state and list fields hold None when unset, never NULL, from allocation to
+/* Every field has an object slot holding None when unset, never NULL, from allocation to
  * deallocation (tp_clear sets None too): they are read as plain slots (T_OBJECT_EX members), which
- * the interpreter's specialised attribute load reads without a call. */
+ * the interpreter's specialised attribute load reads without a call. A date is kept twice: as the
+ * aware datetime that attribute reads return, made when the date is set or decoded, and as the
+ * core's value beside it, which the encoders and == read. Both are set together, with no Python
+ * code run between the two stores. */
 typedef struct {
     PyObject_HEAD PyObject *id, *display_name, *machine_name, *connector_version; /* str or None */
     PyObject *state;              /* a NdesConnectorState member, a str the server sent, or None */
     PyObject *role_scope_tag_ids; /* list or None */
-    PyObject *additional_data;    /* dict or NULL (reads as an empty dict) */
-    nd_datetime last_connection, enrolled;
+    PyObject *last_connection_obj, *enrolled_obj; /* datetime (of the value below) or None */
+    PyObject *additional_data;                    /* dict or NULL (reads as an empty dict) */
+    nd_datetime last_connection, enrolled;        /* present == 0 when the object is None */
 } Connector;
 
 int load_states_slow(ModState *st);
@@ -57,28 +67,16 @@ static inline ModState *state_of(PyObject *self)
     return state_of_type(Py_TYPE(self));
 }
 
-/* The slot holding a str, state or list field. */
+/* The object slot of each field, by field. */
+extern const Py_ssize_t field_slot_offset[ND_F_COUNT];
+
+/* The slot holding field f's object: a str, state, list or datetime, or None. */
 static inline PyObject **obj_slot(Connector *c, nd_field f)
 {
-    switch (f) {
-    case ND_F_ID:
-        return &c->id;
-    case ND_F_STATE:
-        return &c->state;
-    case ND_F_DISPLAY_NAME:
-        return &c->display_name;
-    case ND_F_MACHINE_NAME:
-        return &c->machine_name;
-    case ND_F_CONNECTOR_VERSION:
-        return &c->connector_version;
-    case ND_F_ROLE_SCOPE_TAG_IDS:
-        return &c->role_scope_tag_ids;
-    default:
-        return NULL;
-    }
+    return (PyObject **)((char *)c + field_slot_offset[f]);
 }
 
-/* The value of a str, state or list field, or NULL when it is unset (None). Borrowed. */
+/* The object of a field, or NULL when it is unset (None). Borrowed. */
 static inline PyObject *obj_value(Connector *c, nd_field f)
 {
     PyObject *v = *obj_slot(c, f);
@@ -113,10 +111,29 @@ static inline const char *utf8_of(ModState *st, PyObject *s, Py_ssize_t *n, cons
 const char *str_item_utf8(ModState *st, PyObject *item, Py_ssize_t *n, nd_field f, Py_ssize_t i);
 
 /* datetime_py.c: the only file that uses the datetime C API. */
-/* The date in slot (present) as an aware datetime; the module state of owner's type holds its
- * tzinfo unless the offset is zero. */
-PyObject *datetime_to_py(PyObject *owner, const nd_datetime *slot);
-void clear_timezones(ModState *st);
+/* A present date as an aware datetime; st holds its tzinfo unless the offset is zero. */
+PyObject *datetime_to_py(ModState *st, const nd_datetime *dt);
+/* The type of the datetimes datetime_to_py may fill again, or NULL (see drop_datetime). */
+extern PyTypeObject *spare_datetime_type;
+/* Releases o (stolen), the object of a date slot: a datetime that this module filled and that
+ * nothing else holds is kept in st (when st is not NULL and its module not cleared) for
+ * datetime_to_py to fill again, instead of being freed. No one else can see such an object, so
+ * filling it again is the same as freeing it and making a new one at the same address, without
+ * the two calls to the allocator. */
+static inline void drop_datetime(ModState *st, PyObject *o)
+{
+    if (Py_IS_TYPE(o, spare_datetime_type) && Py_REFCNT(o) == 1 && st &&
+        st->n_spare_datetimes < SPARE_DATETIMES_MAX && st->Connector) {
+        st->spare_datetimes[st->n_spare_datetimes++] = o;
+        return;
+    }
+    Py_DECREF(o);
+}
+/* Sets date field f, value and object together: dt NULL (or not present) unsets it. 0, or -1
+ * with an exception and the field unchanged. */
+int set_date(ModState *st, Connector *c, nd_field f, const nd_datetime *dt);
+/* Releases the timezones and spare datetimes st holds. */
+void clear_datetimes(ModState *st);
 /* 1 when datetime_to_py fills the objects it makes (checked against the constructor on first
  * use), 0 when it calls the constructor or has not run yet. */
 int datetime_made_by_filling(void);
