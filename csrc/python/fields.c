@@ -81,13 +81,13 @@ static int set_datetime(ModState *st, Connector *c, nd_field f, PyObject *v)
 
 int set_date(ModState *st, Connector *c, nd_field f, const nd_datetime *dt)
 {
-    /* A copy: dt may lie in the connector, which code the allocation runs (a finalizer) may set
-     * meanwhile, and the object must be made from the value stored beside it. */
-    const nd_datetime value = dt && dt->present ? *dt : (nd_datetime){0};
-    PyObject *obj = value.present ? datetime_to_py(st, &value) : Py_NewRef(Py_None);
+    bool present = dt && dt->present;
+    /* The object first, the whole value copied after: a decoder has just written dt field by
+     * field, and a 16-byte load of those stores right away would wait for them to drain. */
+    PyObject *obj = present ? datetime_to_py(st, dt) : Py_NewRef(Py_None);
     if (!obj) return -1;
     PyObject *old = *obj_slot(c, f);
-    *dt_slot(c, f) = value;
+    *dt_slot(c, f) = present ? *dt : (nd_datetime){0};
     *obj_slot(c, f) = obj;
     drop_datetime(st, old);
     return 0;

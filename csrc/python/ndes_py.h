@@ -129,8 +129,9 @@ static inline void drop_datetime(ModState *st, PyObject *o)
     }
     Py_DECREF(o);
 }
-/* Sets date field f, value and object together: dt NULL (or not present) unsets it. 0, or -1
- * with an exception and the field unchanged. */
+/* Sets date field f, value and object together: dt NULL (or not present) unsets it. dt is the
+ * caller's own value, never a connector's (code the allocation runs could change that one while
+ * it is read). 0, or -1 with an exception and the field unchanged. */
 int set_date(ModState *st, Connector *c, nd_field f, const nd_datetime *dt);
 /* Releases the timezones and spare datetimes st holds. */
 void clear_datetimes(ModState *st);
