@@ -21,6 +21,7 @@ import sys
 import sysconfig
 import textwrap
 import threading
+import weakref
 from datetime import datetime, timedelta, timezone, tzinfo
 
 import msgpack
@@ -393,6 +394,22 @@ def test_user_datetimes_are_never_kept_and_never_change() -> None:
 # --- escapes: every way a datetime can be held, then heavy churn ---------------------------
 
 
+def test_a_date_cannot_be_held_without_a_reference() -> None:
+    """Reuse rests on the count: a weak reference, which does not count, would still reach a
+    datetime kept as a spare and see it filled again. datetime takes none (nor attributes) in
+    every Python ndes supports; should one ever take them, the spare check must look at the
+    weak reference list too, and this test says so."""
+    c = NdesConnector.from_json(b'{"enrolledDateTime":"2026-01-02T03:04:05+05:30"}')
+    d = c.enrolled_date_time
+    assert type(d).__weakrefoffset__ == 0 and type(d).__dictoffset__ == 0
+    with pytest.raises(TypeError):
+        weakref.ref(d)
+    with pytest.raises(AttributeError):
+        d.note = 1  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        vars(c)
+
+
 @reuse
 def test_no_held_date_changes_whatever_holds_it() -> None:
     rng = random.Random(6)
@@ -487,6 +504,88 @@ def test_more_connectors_dropped_at_once_than_spares_are_kept() -> None:
     assert ids & {id(g) for g in got}
     assert all(g == datetime(2010, 2, 1 + i % 28, tzinfo=tz(-(i % 60))) for i, g in enumerate(got))
     assert all(c.enrolled_date_time is None for c in second)
+    check_every_live_connector()
+
+
+@reuse
+def test_a_random_run_of_sets_decodes_and_drops_matches_a_model() -> None:
+    """Thousands of operations chosen by a seeded generator, each connector's dates tracked in
+    a plain dict: every connector, and every datetime held after its connector changed or went,
+    reads as the model says after every step."""
+    rng = random.Random(20261130)
+    live: list[tuple[NdesConnector, dict]] = []  # connector, model: attribute -> wire text
+    held: list[tuple[datetime, str]] = []
+
+    def random_date() -> datetime:
+        return datetime(
+            rng.randrange(1, 10000),
+            rng.randrange(1, 13),
+            rng.randrange(1, 29),
+            rng.randrange(24),
+            rng.randrange(60),
+            rng.randrange(60),
+            rng.choice([0, rng.randrange(10**6)]),
+            tzinfo=tz(rng.choice([0, 0, 60, -60, 330, -840, 840, rng.randrange(-840, 841)])),
+        )
+
+    def model_of(c: NdesConnector) -> dict:
+        return {n: wire_text(getattr(c, n)) for n in DATES if getattr(c, n) is not None}
+
+    for step in range(4000):
+        op = rng.randrange(10)
+        if op < 3 or not live:
+            dates = {n: random_date() for n in DATES if rng.random() < 0.8}
+            data = NdesConnector(**dates)
+            maker = rng.choice(
+                [
+                    lambda d=data: NdesConnector.from_json(d.to_json()),
+                    lambda d=data: NdesConnector.from_msgpack(d.to_msgpack()),
+                    lambda d=data: NdesConnector.from_dict(d.to_dict()),
+                    lambda d=data: NdesConnector.from_json_array(b"[" + d.to_json() + b"]")[0],
+                    lambda d=dates: NdesConnector(**d),
+                ]
+            )
+            c = maker()
+            live.append((c, {n: wire_text(v) for n, v in dates.items()}))
+        elif op < 5:
+            c, model = rng.choice(live)
+            name = rng.choice(DATES)
+            if rng.random() < 0.2:
+                setattr(c, name, None)
+                model.pop(name, None)
+            else:
+                value = random_date()
+                setattr(c, name, value if rng.random() < 0.5 else wire_text(value))
+                model[name] = wire_text(value)
+        elif op < 6:
+            c, model = rng.choice(live)
+            name = rng.choice(DATES)
+            with pytest.raises(ValidationError):
+                setattr(c, name, rng.choice([datetime(2020, 1, 1), "2020-13-01T00:00:00Z", 5]))
+        elif op < 8:
+            c, _ = live.pop(rng.randrange(len(live)))
+            for o in (c.last_connection_date_time, c.enrolled_date_time):
+                hash(o)  # cached in the object, which may become a spare
+            del c, o
+        else:
+            c, _ = rng.choice(live)
+            o = getattr(c, rng.choice(DATES))
+            if o is not None:
+                hash(o)
+                held.append((o, wire_text(o)))
+        if step % 97 == 0:
+            for c, model in live:
+                assert model_of(c) == model
+                check(c)
+            for o, text in held:
+                assert wire_text(o) == text
+            if step % 970 == 0:
+                gc.collect()
+    for c, model in live:
+        assert model_of(c) == model
+    for o, text in held:
+        assert wire_text(o) == text and hash(o) == hash(fresh(o))
+    assert len(held) > 200 and len(live) > 10
     check_every_live_connector()
 
 
@@ -593,6 +692,56 @@ def test_a_finalizer_made_during_collection_reaches_a_cleared_connector() -> Non
             2021, 1, 1, tzinfo=UTC
         )
     assert len({id(d) for pair in seen for d in pair}) == 40
+    check_every_live_connector()
+
+
+def test_a_connector_cleared_by_the_collector_and_still_alive_reads_and_encodes_empty() -> None:
+    """The collector clears c (tp_clear) while another piece of the garbage, x, still holds it;
+    then clearing y runs a finalizer made during the collection, which finds c through
+    gc.get_objects(): c must read and encode as empty (no date in the encoding while the
+    attribute says None), take new dates, and survive when the finalizer keeps it."""
+    seen: list[tuple] = []
+    kept: list[NdesConnector] = []
+
+    class Late:
+        def __init__(self, target: int) -> None:
+            self.target = target
+
+        def __del__(self) -> None:
+            for o in gc.get_objects():
+                if type(o) is NdesConnector and id(o) == self.target:
+                    seen.append((o.display_name, o.last_connection_date_time, o.to_json()))
+                    check(o)
+                    o.enrolled_date_time = "2030-01-02T03:04:05-07:00"
+                    check(o)
+                    kept.append(o)
+
+    class Early:
+        def __init__(self, y: list, target: int) -> None:
+            self.y, self.target = y, target
+
+        def __del__(self) -> None:
+            self.y.append(Late(self.target))
+
+    gc.collect()
+    for k in range(5):
+        c = NdesConnector(
+            display_name="victim",
+            last_connection_date_time=datetime(2026, 1, 2, tzinfo=tz(k)),
+            enrolled_date_time=datetime(2026, 1, 3, tzinfo=tz(-k)),
+        )
+        y: list = []  # made before x: the collector clears c, then y, then x
+        x = [c, y]
+        y.append(x)
+        y.append(Early(y, id(c)))
+        del c, x, y
+    gc.collect()
+    empty = b'{"@odata.type":"#microsoft.graph.ndesConnector"}'
+    assert seen == [(None, None, empty)] * 5  # the collector's order made the case happen
+    for o in kept:
+        assert o.enrolled_date_time == datetime(2030, 1, 2, 3, 4, 5, tzinfo=tz(-420))
+        check(o)
+    del kept[:]
     check_every_live_connector()
 
 
