@@ -724,18 +724,22 @@ def test_a_connector_cleared_by_the_collector_and_still_alive_reads_and_encodes_
             self.y.append(Late(self.target))
 
     gc.collect()
-    for k in range(5):
-        c = NdesConnector(
-            display_name="victim",
-            last_connection_date_time=datetime(2026, 1, 2, tzinfo=tz(k)),
-            enrolled_date_time=datetime(2026, 1, 3, tzinfo=tz(-k)),
-        )
-        y: list = []  # made before x: the collector clears c, then y, then x
-        x = [c, y]
-        y.append(x)
-        y.append(Early(y, id(c)))
-        del c, x, y
-    gc.collect()
+    gc.disable()  # no collection in between, which would change the order set up below
+    try:
+        for k in range(5):
+            c = NdesConnector(
+                display_name="victim",
+                last_connection_date_time=datetime(2026, 1, 2, tzinfo=tz(k)),
+                enrolled_date_time=datetime(2026, 1, 3, tzinfo=tz(-k)),
+            )
+            y: list = []  # made before x: the collector clears c, then y, then x
+            x = [c, y]
+            y.append(x)
+            y.append(Early(y, id(c)))
+            del c, x, y
+        gc.collect()
+    finally:
+        gc.enable()
     empty = b'{"@odata.type":"#microsoft.graph.ndesConnector"}'
     assert seen == [(None, None, empty)] * 5  # the collector's order made the case happen
     for o in kept:
