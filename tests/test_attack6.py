@@ -954,6 +954,55 @@ TEARDOWN_PROGRAM = textwrap.dedent(
 )
 
 
+NO_DATETIME_PROGRAM = textwrap.dedent(
+    """
+    import sys
+    from ndes import NdesConnector
+    sys.modules["datetime"] = None  # the first date now fails to import the datetime C API
+    D = b'{"displayName":"a","enrolledDateTime":"2026-01-02T03:04:05+05:30"}'
+    for f in (
+        lambda: NdesConnector.from_json(D),
+        lambda: NdesConnector.from_json_array(b"[" + D + b"]"),
+        lambda: NdesConnector(enrolled_date_time="2026-01-02T03:04:05Z"),
+    ):
+        try:
+            f()
+        except ImportError:
+            print("ImportError")
+    c = NdesConnector(display_name="x")
+    try:
+        c.enrolled_date_time = "2026-01-02T03:04:05Z"
+    except ImportError:
+        print(c.enrolled_date_time, c.to_json().decode())
+    del sys.modules["datetime"]
+    c.enrolled_date_time = "2026-01-02T03:04:05Z"
+    print(NdesConnector.from_json(D).enrolled_date_time.isoformat(), c.to_json().decode())
+    """
+)
+
+
+def test_a_first_import_of_datetime_that_fails_midway_leaves_everything_whole(tmp_path) -> None:
+    """Dates are made while decoding now, so the first decode with a date imports datetime:
+    when that fails, the decode and the set fail with it and change nothing; the next works."""
+    done = subprocess.run(
+        [sys.executable, "-X", "dev", "-c", NO_DATETIME_PROGRAM],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONMALLOC="debug"),
+        timeout=120,
+    )
+    assert done.returncode == 0 and not done.stderr, done.stderr[-3000:]
+    x = '{"@odata.type":"#microsoft.graph.ndesConnector","displayName":"x"'
+    assert done.stdout.splitlines() == [
+        "ImportError",
+        "ImportError",
+        "ImportError",
+        f"None {x}}}",
+        f'2026-01-02T03:04:05+05:30 {x},"enrolledDateTime":"2026-01-02T03:04:05Z"}}',
+    ]
+
+
 def run_teardown(cmd: list[str], env: dict, tmp_path) -> subprocess.CompletedProcess:
     return subprocess.run(
         cmd + [sys.executable, "-X", "dev", "-c", TEARDOWN_PROGRAM],
