@@ -323,6 +323,14 @@ def test_every_way_of_setting_a_date_keeps_object_and_value_together() -> None:
             0
         ],
         *NdesConnector.from_msgpack_page(msgpack.packb({"value": [json.loads(doc(d2, d1))]}))[0],
+        NdesConnector.from_msgpack(
+            msgpack.packb(
+                {
+                    "lastConnectionDateTime": msgpack.Timestamp.from_datetime(d1),
+                    "enrolledDateTime": msgpack.Timestamp(0, 5),
+                }
+            )
+        ),
         pickle.loads(pickle.dumps(NdesConnector.from_json(doc(d1, d2)))),
         copy.copy(NdesConnector.from_json(doc(d1, d2))),
         copy.deepcopy(NdesConnector.from_json(doc(d1, d2))),
