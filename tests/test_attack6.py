@@ -1011,6 +1011,85 @@ def test_a_first_import_of_datetime_that_fails_midway_leaves_everything_whole(tm
     ]
 
 
+# A second instance of the extension module, dropped with a connector in the same garbage: the
+# collector clears the module and the type (which drops its module) and the connector, which x
+# still holds; a finalizer made during the collection then reaches the connector through
+# gc.get_objects() and assigns to it. Attribute assignment is a slot, so it is reached even with
+# the type's dict emptied; it used to look up its keywords in a module state that was gone.
+CLEARED_MODULE_PROGRAM = textwrap.dedent(
+    """
+    import gc, importlib.util, json
+    from ndes import NdesConnector as MAIN
+
+    results = []
+
+    class Late:
+        def __del__(self):
+            for o in gc.get_objects():
+                t = type(o)
+                if getattr(t, "__name__", "") != "NdesConnector" or t is MAIN:
+                    continue
+                results.append(("eq", o == o))
+                for name, value in (
+                    ("last_connection_date_time", "2026-01-01T00:00:00+01:00"),
+                    ("enrolled_date_time", None),
+                    ("display_name", "x"),
+                    ("additional_data", {"a": 1}),
+                    ("unknown", 1),
+                ):
+                    try:
+                        setattr(o, name, value)
+                        results.append((name, "set"))
+                    except Exception as e:
+                        results.append((name, type(e).__name__))
+                try:
+                    del o.enrolled_date_time
+                    results.append(("del", "done"))
+                except Exception as e:
+                    results.append(("del", type(e).__name__))
+
+    class Early:
+        def __init__(self, y):
+            self.y = y
+        def __del__(self):
+            self.y.append(Late())
+
+    spec = importlib.util.find_spec("ndes._core")
+    m2 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m2)
+    C2 = m2.NdesConnector
+    gc.collect()  # m2 and its type move to the oldest generation: the collector clears them first
+    gc.disable()
+    c = C2.from_json(b'{"enrolledDateTime":"2026-01-02T00:00:00+05:00","displayName":"d"}')
+    y = []
+    x = [c, y, m2]  # made after y: c is cleared, then y (running Late), then x
+    y.append(x)
+    y.append(Early(y))
+    del c, x, y, m2, C2
+    gc.collect()
+    gc.enable()
+    print(json.dumps(results))
+    """
+)
+
+
+def test_assigning_to_a_connector_whose_module_the_collector_cleared_raises(tmp_path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-X", "dev", "-c", CLEARED_MODULE_PROGRAM],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONMALLOC="debug"),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout)
+    assert results[0] == ["eq", True]  # the case happened: the finalizer reached the connector
+    assert len(results) == 7
+    for name, outcome in results[1:]:
+        assert outcome in ("TypeError", "RuntimeError", "AttributeError"), (name, outcome)
+
+
 def run_teardown(cmd: list[str], env: dict, tmp_path) -> subprocess.CompletedProcess:
     return subprocess.run(
         cmd + [sys.executable, "-X", "dev", "-c", TEARDOWN_PROGRAM],
