@@ -223,7 +223,14 @@ static PyObject *connector_new(PyTypeObject *type, PyObject *args, PyObject *kwd
  * before the generic path would refuse it. */
 static int connector_setattro(PyObject *self, PyObject *name, PyObject *v)
 {
+    /* Assignment is a slot, reached even by a finalizer that the collector runs after it has
+     * cleared this connector's type (which drops the module: TypeError set) or its module. */
     ModState *st = state_of(self);
+    if (!st) return -1;
+    if (!st->Connector) {
+        PyErr_SetString(PyExc_RuntimeError, "ndes._core has been torn down");
+        return -1;
+    }
     int k = keyword_index(st, name);
     if (k >= 0 && k < ND_F_COUNT)
         return set_field(st, (Connector *)self, (nd_field)k, v, FROM_USER);
