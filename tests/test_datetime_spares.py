@@ -1,7 +1,7 @@
 """A connector holds its dates as datetimes, made when a date is set or decoded; a datetime that
 only its connector held is kept when the connector goes, and filled again for the next date
-decoded (csrc/python/datetime_py.c). Nothing outside may ever see one object change: a datetime
-anyone else holds is left alone, and one kept for reuse is one no one can reach."""
+decoded or set (csrc/python/datetime_py.c). Nothing outside may ever see one object change: a
+datetime anyone else holds is left alone, and one kept for reuse is one no one can reach."""
 
 from __future__ import annotations
 

@@ -50,7 +50,8 @@ void clear_datetimes(ModState *st)
 static bool alloc_directly;
 
 /* Datetimes are kept for reuse when they are filled and allocated directly (a plain, untracked
- * type), and never without the GIL: the spare list has no lock. Set by check_filling. */
+ * type that takes no weak reference), and never without the GIL: the spare list has no lock. Set
+ * by check_filling. */
 PyTypeObject *spare_datetime_type;
 
 static PyDateTime_DateTime *alloc_datetime(PyTypeObject *type)
@@ -136,7 +137,8 @@ static int check_filling(void)
     if (same < 0) return -1;
     filling_works = same;
 #ifndef Py_GIL_DISABLED
-    if (filling_works && alloc_directly) spare_datetime_type = type;
+    /* and only while datetimes take no weak reference: one could reach a spare */
+    if (filling_works && alloc_directly && type->tp_weaklistoffset == 0) spare_datetime_type = type;
 #endif
     return 0;
 }
