@@ -11,6 +11,7 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import weakref
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -156,29 +157,43 @@ def test_dates_a_finalizer_decodes_while_a_connector_goes_are_each_their_own() -
     assert all(a.last_connection_date_time.year == 1990 for a in after)
 
 
-def test_a_date_reached_through_the_collector_is_not_reused() -> None:
+class Marker:
+    """An object that takes weak references, to see a cycle through a connector go."""
+
+
+def test_the_collector_is_shown_only_what_can_be_in_a_cycle() -> None:
+    """connector_traverse skips the str and date fields (exact strs and datetimes, never part of
+    a cycle), so the collector cannot hand a date out either; the state, the tag list and the
+    additional data, which can be, it visits."""
     c = NdesConnector.from_json(
         doc(datetime(2026, 1, 2, tzinfo=timezone.utc), datetime(2026, 1, 3, tzinfo=timezone.utc))
     )
-    got = [o for o in gc.get_referents(c) if isinstance(o, datetime)]
-    assert sorted(got) == [
-        datetime(2026, 1, 2, tzinfo=timezone.utc),
-        datetime(2026, 1, 3, tzinfo=timezone.utc),
-    ]
-    del c
-    again = [
-        NdesConnector.from_json(
+    c.display_name = "d"
+    c.state = "active"
+    c.role_scope_tag_ids = ["1"]
+    c.additional_data["x"] = [1]
+    got = gc.get_referents(c)
+    assert not [o for o in got if isinstance(o, (datetime, str)) and o is not c.state]
+    assert any(o is c.role_scope_tag_ids for o in got) and any(o is c.state for o in got)
+    assert any(o is c.additional_data for o in got) and type(c) in got
+    # a cycle through the tag list and one through additional data are still collected
+    for make in (
+        lambda k: k.role_scope_tag_ids.append(k),
+        lambda k: k.additional_data.update(me=[k]),
+    ):
+        k = NdesConnector.from_json(
             doc(
-                datetime(1990, 1, 1, tzinfo=timezone.utc), datetime(1991, 1, 1, tzinfo=timezone.utc)
+                datetime(2026, 1, 2, tzinfo=timezone.utc), datetime(2026, 1, 3, tzinfo=timezone.utc)
             )
         )
-        for _ in range(10)
-    ]
-    assert sorted(got) == [
-        datetime(2026, 1, 2, tzinfo=timezone.utc),
-        datetime(2026, 1, 3, tzinfo=timezone.utc),
-    ]
-    assert not {id(d) for d in got} & {id(a.enrolled_date_time) for a in again}
+        k.role_scope_tag_ids = []
+        make(k)
+        marker = Marker()
+        k.additional_data["marker"] = marker  # held by the connector alone once `marker` goes
+        ref = weakref.ref(marker)
+        del k, marker
+        gc.collect()
+        assert ref() is None
 
 
 EXIT_PROGRAM = textwrap.dedent(

@@ -20,7 +20,7 @@ static void init_fields(Connector *c)
     for (int f = 0; f < ND_F_COUNT; f++)
         *obj_slot(c, (nd_field)f) = Py_NewRef(Py_None);
     c->additional_data = NULL;
-    c->last_connection = c->enrolled = (nd_datetime){0};
+    c->date_offset[0] = c->date_offset[1] = 0;
 }
 
 Connector *connector_alloc_untracked(ModState *st, PyTypeObject *type)
@@ -49,17 +49,15 @@ Connector *connector_alloc(PyTypeObject *type)
     return alloc_tracked(state_of_type(type), type);
 }
 
+/* Visits what can be part of a reference cycle. The str fields hold exact strs or None and the
+ * dates exact datetimes or None (set_field and the decoders make sure), none of them tracked by
+ * the collector nor holding anything that is: visiting them would only load each one's header
+ * into the cache, for every connector of every collection that goes over it. */
 static int connector_traverse(Connector *c, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(c));
-    Py_VISIT(c->id);
-    Py_VISIT(c->display_name);
-    Py_VISIT(c->machine_name);
-    Py_VISIT(c->connector_version);
-    Py_VISIT(c->state);
+    Py_VISIT(c->state); /* a NdesConnectorState member, or a str */
     Py_VISIT(c->role_scope_tag_ids);
-    Py_VISIT(c->last_connection_obj);
-    Py_VISIT(c->enrolled_obj);
     Py_VISIT(c->additional_data);
     return 0;
 }
@@ -90,7 +88,6 @@ static ModState *live_state(PyTypeObject *type)
  * objects are released, which can run finalizers. st: live_state(), for the dates. */
 static void clear_fields(Connector *c, ModState *st)
 {
-    c->last_connection.present = c->enrolled.present = 0;
     PyObject *old[ND_F_COUNT];
 #pragma GCC unroll 8
     for (int f = 0; f < ND_F_COUNT; f++) {
@@ -139,7 +136,7 @@ static void connector_dealloc(Connector *c)
      * that no one sees it half pushed. */
     ModState *st = live_state(type);
     clear_fields(c, st);
-    c->last_connection = c->enrolled = (nd_datetime){0};
+    c->date_offset[0] = c->date_offset[1] = 0;
     /* Checked again: the finalizers may have filled the free list, or cleared the module. */
     if (st && st->Connector == type && st->n_free_connectors < FREE_CONNECTORS_MAX)
         st->free_connectors[st->n_free_connectors++] = (PyObject *)c;
@@ -296,11 +293,14 @@ static int same_object_field(PyObject *a, PyObject *b)
     return r;
 }
 
-static int same_datetime(const nd_datetime *a, const nd_datetime *b)
+static int same_datetime(const Connector *x, const Connector *y, nd_field f)
 {
-    if (a->present != b->present) return 0;
+    nd_datetime a, b;
+    date_of(x, f, &a);
+    date_of(y, f, &b);
+    if (a.present != b.present) return 0;
     /* Aware datetimes are equal when they name the same instant, as in Python. */
-    return !a->present || nd_datetime_instant(a) == nd_datetime_instant(b);
+    return !a.present || nd_datetime_instant(&a) == nd_datetime_instant(&b);
 }
 
 static int is_empty(PyObject *d)
@@ -312,8 +312,7 @@ static PyObject *connector_richcompare(PyObject *a, PyObject *b, int op)
 {
     if ((op != Py_EQ && op != Py_NE) || Py_TYPE(b) != Py_TYPE(a)) Py_RETURN_NOTIMPLEMENTED;
     Connector *x = (Connector *)a, *y = (Connector *)b;
-    int eq = same_datetime(&x->last_connection, &y->last_connection) &&
-             same_datetime(&x->enrolled, &y->enrolled);
+    int eq = same_datetime(x, y, ND_F_LAST_CONNECTION) && same_datetime(x, y, ND_F_ENROLLED);
     for (int f = 0; eq == 1 && f < ND_F_COUNT; f++)
         if (nd_field_kind[f] != ND_K_DATETIME)
             eq = same_object_field(*obj_slot(x, (nd_field)f), *obj_slot(y, (nd_field)f));

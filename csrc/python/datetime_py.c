@@ -162,6 +162,45 @@ PyObject *datetime_to_py(ModState *st, const nd_datetime *dt)
     return (PyObject *)o;
 }
 
+_Static_assert(offsetof(nd_datetime, year) == 0 && offsetof(nd_datetime, month) == 2 &&
+                   offsetof(nd_datetime, second) == 6 && offsetof(nd_datetime, present) == 7 &&
+                   offsetof(nd_datetime, usec) == 8 && offsetof(nd_datetime, offset_min) == 12 &&
+                   sizeof(nd_datetime) == 16,
+               "date_of writes an nd_datetime as two 8-byte halves");
+
+void date_of(const Connector *c, nd_field f, nd_datetime *out)
+{
+    PyObject *o = *obj_slot((Connector *)c, f);
+    if (o == Py_None) {
+        *out = (nd_datetime){0};
+        return;
+    }
+    const unsigned char *d = ((PyDateTime_DateTime *)o)->data;
+    int16_t offset = c->date_offset[date_index(f)];
+    uint32_t usec = (uint32_t)d[7] << 16 | (uint32_t)d[8] << 8 | d[9];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* data is big-endian year, month, day, hour, minute, second, as fill_datetime wrote them; an
+     * nd_datetime starts with the year in host order, the same bytes, and `present`. */
+    uint64_t w;
+    memcpy(&w, d, 8);
+    w = (w & 0x00FFFFFFFFFF0000ULL) | (w & 0xFF) << 8 | (w >> 8 & 0xFF) | 1ULL << 56;
+    /* then usec and offset_min, and the padding zeroed: the two halves in two stores */
+    uint64_t tail = usec | (uint64_t)(uint16_t)offset << 32;
+    memcpy(out, &w, 8);
+    memcpy((char *)out + 8, &tail, 8);
+#else
+    *out = (nd_datetime){.year = (uint16_t)(d[0] << 8 | d[1]),
+                         .month = d[2],
+                         .day = d[3],
+                         .hour = d[4],
+                         .minute = d[5],
+                         .second = d[6],
+                         .present = 1,
+                         .usec = usec,
+                         .offset_min = offset};
+#endif
+}
+
 /* For the tests: 1 when datetimes are made by filling, 0 when by the constructor. */
 int datetime_made_by_filling(void)
 {

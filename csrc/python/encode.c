@@ -107,8 +107,8 @@ static int write_connector(ModState *st, Connector *c, ValueFormat fmt, nd_buf *
         str_view(st, c, ND_F_MACHINE_NAME, none, &v.machine_name) < 0 ||
         str_view(st, c, ND_F_CONNECTOR_VERSION, none, &v.connector_version) < 0)
         return -1;
-    v.last_connection = c->last_connection;
-    v.enrolled = c->enrolled;
+    date_of(c, ND_F_LAST_CONNECTION, &v.last_connection);
+    date_of(c, ND_F_ENROLLED, &v.enrolled);
     v.has_role_tags = c->role_scope_tag_ids != none;
     v.n_role_tags = 0;
     int rc = -1;
@@ -265,8 +265,10 @@ PyObject *connector_to_dict(Connector *c)
         nd_field f = (nd_field)i;
         PyObject *v = NULL;
         if (nd_field_kind[f] == ND_K_DATETIME) {
-            if (!dt_slot(c, f)->present) continue;
-            v = datetime_text(dt_slot(c, f));
+            nd_datetime dt;
+            date_of(c, f, &dt);
+            if (!dt.present) continue;
+            v = datetime_text(&dt);
         } else {
             /* Held: each allocation below may run a finalizer that sets this field. */
             PyObject *slot = Py_XNewRef(obj_value(c, f));

@@ -87,7 +87,7 @@ int set_date(ModState *st, Connector *c, nd_field f, const nd_datetime *dt)
     PyObject *obj = present ? datetime_to_py(st, dt) : Py_NewRef(Py_None);
     if (!obj) return -1;
     PyObject *old = *obj_slot(c, f);
-    *dt_slot(c, f) = present ? *dt : (nd_datetime){0};
+    c->date_offset[date_index(f)] = present ? dt->offset_min : 0;
     *obj_slot(c, f) = obj;
     drop_datetime(st, old);
     return 0;

@@ -39,17 +39,17 @@ typedef struct {
 
 /* Every field has an object slot holding None when unset, never NULL, from allocation to
  * deallocation (tp_clear sets None too): they are read as plain slots (T_OBJECT_EX members), which
- * the interpreter's specialised attribute load reads without a call. A date is kept twice: as the
- * aware datetime that attribute reads return, made when the date is set or decoded, and as the
- * core's value beside it, which the encoders and == read. Both are set together, with no Python
- * code run between the two stores. */
+ * the interpreter's specialised attribute load reads without a call. A date is the aware datetime
+ * made when it is set or decoded (always an exact datetime filled from a checked value), with its
+ * UTC offset in minutes kept beside it: the encoders and == read the value back from the two
+ * (date_of), which set_date stores together, with no Python code run between. */
 typedef struct {
     PyObject_HEAD PyObject *id, *display_name, *machine_name, *connector_version; /* str or None */
     PyObject *state;              /* a NdesConnectorState member, a str the server sent, or None */
     PyObject *role_scope_tag_ids; /* list or None */
-    PyObject *last_connection_obj, *enrolled_obj; /* datetime (of the value below) or None */
+    PyObject *last_connection_obj, *enrolled_obj; /* datetime or None */
     PyObject *additional_data;                    /* dict or NULL (reads as an empty dict) */
-    nd_datetime last_connection, enrolled;        /* present == 0 when the object is None */
+    int16_t date_offset[2]; /* each date's UTC offset in minutes, by date_index() */
 } Connector;
 
 int load_states_slow(ModState *st);
@@ -83,9 +83,10 @@ static inline PyObject *obj_value(Connector *c, nd_field f)
     return v == Py_None ? NULL : v; /* never NULL itself */
 }
 
-static inline nd_datetime *dt_slot(Connector *c, nd_field f)
+/* Where date field f keeps its UTC offset in date_offset. */
+static inline int date_index(nd_field f)
 {
-    return f == ND_F_LAST_CONNECTION ? &c->last_connection : &c->enrolled;
+    return f == ND_F_LAST_CONNECTION ? 0 : 1;
 }
 
 /* errors.c */
@@ -113,6 +114,9 @@ const char *str_item_utf8(ModState *st, PyObject *item, Py_ssize_t *n, nd_field 
 /* datetime_py.c: the only file that uses the datetime C API. */
 /* A present date as an aware datetime; st holds its tzinfo unless the offset is zero. */
 PyObject *datetime_to_py(ModState *st, const nd_datetime *dt);
+/* Date field f's value, read back from its datetime and offset (not present when unset). Runs no
+ * Python code. */
+void date_of(const Connector *c, nd_field f, nd_datetime *out);
 /* The type of the datetimes datetime_to_py may fill again, or NULL (see drop_datetime). */
 extern PyTypeObject *spare_datetime_type;
 /* Releases o (stolen), the object of a date slot: a datetime that this module filled and that
