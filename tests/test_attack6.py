@@ -27,6 +27,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 import msgpack
 import pytest
+from date_helpers import doc, fresh, reuse, tz
 
 from ndes import NdesConnector, ValidationError
 
@@ -36,15 +37,6 @@ WIRE = {
     "last_connection_date_time": "lastConnectionDateTime",
     "enrolled_date_time": "enrolledDateTime",
 }
-
-reuse = pytest.mark.skipif(
-    bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
-    reason="no reuse without the GIL (the spare list has no lock)",
-)
-
-
-def tz(minutes: int) -> timezone:
-    return UTC if minutes == 0 else timezone(timedelta(minutes=minutes))
 
 
 def wire_text(d: datetime) -> str:
@@ -57,20 +49,6 @@ def wire_text(d: datetime) -> str:
         return text + "Z"
     sign = "+" if off > 0 else "-"
     return text + f"{sign}{abs(off) // 60:02d}:{abs(off) % 60:02d}"
-
-
-def fresh(d: datetime) -> datetime:
-    """The same date as the constructor makes it, with a datetime.timezone of its offset."""
-    return datetime(
-        d.year,
-        d.month,
-        d.day,
-        d.hour,
-        d.minute,
-        d.second,
-        d.microsecond,
-        tzinfo=tz(int(d.utcoffset().total_seconds() // 60)),
-    )
 
 
 def check(c: NdesConnector) -> None:
@@ -118,10 +96,6 @@ def check_every_live_connector() -> int:
                 owners[id(o)] = c
                 n += 1
     return n
-
-
-def doc(last: datetime | None, enrolled: datetime | None) -> bytes:
-    return NdesConnector(last_connection_date_time=last, enrolled_date_time=enrolled).to_json()
 
 
 def drain_spares() -> list[NdesConnector]:

@@ -9,44 +9,20 @@ import gc
 import os
 import subprocess
 import sys
-import sysconfig
 import textwrap
 import weakref
 from datetime import datetime, timedelta, timezone
 
-import pytest
+from date_helpers import doc, fresh, reuse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ndes import NdesConnector, _core
 
-reuse = pytest.mark.skipif(
-    bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
-    reason="no reuse without the GIL (the spare list has no lock)",
-)
-
 offsets = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
 aware = st.datetimes(
     min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=offsets
 ).map(lambda d: d.replace(fold=0))
-
-
-def doc(last: datetime, enrolled: datetime) -> bytes:
-    return NdesConnector(last_connection_date_time=last, enrolled_date_time=enrolled).to_json()
-
-
-def constructed(d: datetime) -> datetime:
-    """The same date as the datetime constructor makes it, with a datetime.timezone."""
-    return datetime(
-        d.year,
-        d.month,
-        d.day,
-        d.hour,
-        d.minute,
-        d.second,
-        d.microsecond,
-        tzinfo=timezone(d.utcoffset()),
-    )
 
 
 def test_a_date_is_read_as_the_same_object_each_time() -> None:
@@ -109,7 +85,7 @@ def test_dates_filled_again_are_the_ones_decoded(pairs: list[tuple[datetime, dat
                 (c.last_connection_date_time, last),
                 (c.enrolled_date_time, enrolled),
             ):
-                want = constructed(want)
+                want = fresh(want)
                 assert type(got) is datetime
                 assert got == want and hash(got) == hash(want) and repr(got) == repr(want)
                 assert got.tzinfo == want.tzinfo and got.fold == 0

@@ -81,23 +81,33 @@ static void fill_datetime(PyDateTime_DateTime *o, const nd_datetime *dt)
     o->data[9] = (unsigned char)dt->usec;
 }
 
-/* A new aware datetime made by filling it. tz is borrowed. */
+/* A new aware datetime made by filling it. tz is borrowed, and held across the allocation: with a
+ * tracked datetime type that can run the collector, whose finalizers may clear the module state
+ * that holds it. */
 static PyObject *filled_datetime(const nd_datetime *dt, PyObject *tz)
 {
+    Py_INCREF(tz);
     PyDateTime_DateTime *o = alloc_datetime(PyDateTimeAPI->DateTimeType);
-    if (!o) return NULL;
+    if (!o) {
+        Py_DECREF(tz);
+        return NULL;
+    }
     o->hastzinfo = 1;
     o->fold = 0;
-    o->tzinfo = Py_NewRef(tz);
+    o->tzinfo = tz;
     fill_datetime(o, dt);
     return (PyObject *)o;
 }
 
+/* tz is borrowed, and held across the call, as in filled_datetime. */
 static PyObject *constructed_datetime(const nd_datetime *dt, PyObject *tz)
 {
-    return PyDateTimeAPI->DateTime_FromDateAndTime(dt->year, dt->month, dt->day, dt->hour,
-                                                   dt->minute, dt->second, (int)dt->usec, tz,
-                                                   PyDateTimeAPI->DateTimeType);
+    Py_INCREF(tz);
+    PyObject *r = PyDateTimeAPI->DateTime_FromDateAndTime(dt->year, dt->month, dt->day, dt->hour,
+                                                          dt->minute, dt->second, (int)dt->usec, tz,
+                                                          PyDateTimeAPI->DateTimeType);
+    Py_DECREF(tz);
+    return r;
 }
 
 /* Whether filled_datetime makes what the constructor makes, in this interpreter: checked once,
