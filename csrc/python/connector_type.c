@@ -431,36 +431,44 @@ static PyMethodDef connector_methods[] = {
     {"to_dict", to_dict, METH_NOARGS,
      "to_dict($self, /)\n--\n\n"
      "The same document as a dict with wire names and JSON-compatible values."},
-    {"from_json", from_json, METH_O | METH_CLASS,
-     "from_json($type, data, /)\n--\n\n"
-     "Decode a connector from JSON (bytes, bytearray, memoryview or str)."},
-    {"from_msgpack", from_msgpack, METH_O | METH_CLASS,
-     "from_msgpack($type, data, /)\n--\n\nDecode a connector from MessagePack."},
-    {"from_dict", from_dict, METH_O | METH_CLASS,
-     "from_dict($type, data, /)\n--\n\n"
-     "Build a connector from a dict with wire names, as to_dict() returns."},
-    {"to_json_array", to_json_array, METH_O | METH_CLASS,
-     "to_json_array($type, connectors, /)\n--\n\n"
-     "A sequence of connectors as one JSON array (bytes), in one C call."},
-    {"from_json_array", from_json_array, METH_O | METH_CLASS,
-     "from_json_array($type, data, /)\n--\n\n"
-     "A list of connectors from a JSON array; an error names the item's index."},
-    {"to_msgpack_array", to_msgpack_array, METH_O | METH_CLASS,
-     "to_msgpack_array($type, connectors, /)\n--\n\n"
-     "A sequence of connectors as one MessagePack array (bytes)."},
-    {"from_msgpack_array", from_msgpack_array, METH_O | METH_CLASS,
-     "from_msgpack_array($type, data, /)\n--\n\nA list of connectors from a MessagePack array."},
-    {"from_json_page", from_json_page, METH_O | METH_CLASS,
-     "from_json_page($type, data, /)\n--\n\nA page of a Graph collection ({\"value\": [...], "
-     "\"@odata.nextLink\": ...}) as (list of connectors, next link or None); an error names "
-     "the item's index."},
-    {"from_msgpack_page", from_msgpack_page, METH_O | METH_CLASS,
-     "from_msgpack_page($type, data, /)\n--\n\nA page of a collection, as from_json_page, from "
-     "MessagePack."},
     {"__reduce__", connector_reduce, METH_NOARGS,
      "__reduce__($self, /)\n--\n\nPickle support: from_dict(to_dict())."},
     {"_repr_html_", repr_html, METH_NOARGS,
      "_repr_html_($self, /)\n--\n\nAn HTML table of the fields, for notebooks."},
+    {NULL},
+};
+
+/* The class methods, bound to the type once (bind_class_methods) and stored in its dict as
+ * plain builtins: `NdesConnector.from_json(data)` then loads and calls them through the
+ * interpreter's specialised paths (LOAD_METHOD_CLASS, then a METH_O call, which also requires
+ * the flags to be exactly METH_O: a METH_CLASS bit would send every call the generic way). */
+static PyMethodDef class_methods[] = {
+    {"from_json", from_json, METH_O,
+     "from_json($type, data, /)\n--\n\n"
+     "Decode a connector from JSON (bytes, bytearray, memoryview or str)."},
+    {"from_msgpack", from_msgpack, METH_O,
+     "from_msgpack($type, data, /)\n--\n\nDecode a connector from MessagePack."},
+    {"from_dict", from_dict, METH_O,
+     "from_dict($type, data, /)\n--\n\n"
+     "Build a connector from a dict with wire names, as to_dict() returns."},
+    {"to_json_array", to_json_array, METH_O,
+     "to_json_array($type, connectors, /)\n--\n\n"
+     "A sequence of connectors as one JSON array (bytes), in one C call."},
+    {"from_json_array", from_json_array, METH_O,
+     "from_json_array($type, data, /)\n--\n\n"
+     "A list of connectors from a JSON array; an error names the item's index."},
+    {"to_msgpack_array", to_msgpack_array, METH_O,
+     "to_msgpack_array($type, connectors, /)\n--\n\n"
+     "A sequence of connectors as one MessagePack array (bytes)."},
+    {"from_msgpack_array", from_msgpack_array, METH_O,
+     "from_msgpack_array($type, data, /)\n--\n\nA list of connectors from a MessagePack array."},
+    {"from_json_page", from_json_page, METH_O,
+     "from_json_page($type, data, /)\n--\n\nA page of a Graph collection ({\"value\": [...], "
+     "\"@odata.nextLink\": ...}) as (list of connectors, next link or None); an error names "
+     "the item's index."},
+    {"from_msgpack_page", from_msgpack_page, METH_O,
+     "from_msgpack_page($type, data, /)\n--\n\nA page of a collection, as from_json_page, from "
+     "MessagePack."},
     {NULL},
 };
 
@@ -492,8 +500,7 @@ static PyType_Slot connector_slots[] = {
 int bind_class_methods(PyTypeObject *type, PyObject *module)
 {
     /* The type cannot be subclassed, so the class is always this one. */
-    for (PyMethodDef *def = connector_methods; def->ml_name; def++) {
-        if (!(def->ml_flags & METH_CLASS)) continue;
+    for (PyMethodDef *def = class_methods; def->ml_name; def++) {
         PyObject *f = PyCMethod_New(def, (PyObject *)type, module, NULL);
         int r = f ? PyDict_SetItemString(type->tp_dict, def->ml_name, f) : -1;
         Py_XDECREF(f);
