@@ -25,11 +25,14 @@ static PyObject *text_to_str(const char *p, size_t n, bool ascii)
     return ascii ? ascii_to_str(p, n) : PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
 }
 
-/* A str field's value, or an item of the tag list opened by on_list_begin. */
+/* A str field's value, or an item of the tag list opened by on_list_begin. The values that
+ * repeat across a tenant's connectors, its connector versions and role scope tags, share strs. */
 static int on_str(nd_sink *s, nd_field f, const char *p, size_t n, bool ascii)
 {
-    Connector *c = ((Builder *)s)->c;
-    PyObject *v = text_to_str(p, n, ascii);
+    Builder *bd = (Builder *)s;
+    Connector *c = bd->c;
+    bool repeats = f == ND_F_CONNECTOR_VERSION || f == ND_F_ROLE_SCOPE_TAG_IDS;
+    PyObject *v = ascii && repeats ? shared_ascii_str(bd->st, p, n) : text_to_str(p, n, ascii);
     if (!v) return -1;
     if (f == ND_F_ROLE_SCOPE_TAG_IDS) {
         int r = PyList_Append(c->role_scope_tag_ids, v);

@@ -96,6 +96,7 @@ static int core_clear(PyObject *module)
     Py_CLEAR(st->ValidationError);
     Py_CLEAR(st->DecodeError);
     clear_datetimes(st);
+    clear_shared_strs(st);
     Py_CLEAR(st->tz_seen);
     for (int k = 0; k <= ND_F_COUNT; k++)
         Py_CLEAR(st->keyword_names[k]);

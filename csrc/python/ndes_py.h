@@ -12,6 +12,18 @@
 #define FREE_CONNECTORS_MAX 256
 /* The same for the datetimes of those connectors' dates (see drop_datetime). */
 #define SPARE_DATETIMES_MAX 256
+/* The values shared_ascii_str shares: at most this long, in this many buckets. */
+#define SHARED_STR_MAX 16
+#define SHARED_STRS_BITS 6
+#define SHARED_STRS_SIZE (1u << SHARED_STRS_BITS)
+
+/* A bucket of shared_ascii_str: the str last made for it (owned, or NULL), and the key of its
+ * bytes. */
+typedef struct {
+    uint64_t a, b;
+    size_t n;
+    PyObject *s;
+} SharedStr;
 
 typedef struct {
     PyTypeObject *Connector;
@@ -35,6 +47,7 @@ typedef struct {
      * datetime_to_py to fill again (see drop_datetime). */
     PyObject *spare_datetimes[SPARE_DATETIMES_MAX];
     int n_spare_datetimes;
+    SharedStr shared_strs[SHARED_STRS_SIZE];
 } ModState;
 
 /* Every field has an object slot holding None when unset, never NULL, from allocation to
@@ -168,6 +181,12 @@ static inline PyObject *init_new_object(void *mem, PyTypeObject *type)
 PyObject *ascii_to_str(const char *p, size_t n);
 /* 1 when ascii_to_str fills the objects it makes, 0 when it calls PyUnicode_New or has not run. */
 int str_made_by_filling(void);
+
+/* shared_str.c: a str of n ASCII bytes, the same one as for the last value with those bytes when
+ * it is still kept in st (for values that repeat across connectors), or NULL with an exception. */
+PyObject *shared_ascii_str(ModState *st, const char *p, size_t n);
+/* Releases the strs st keeps for sharing. */
+void clear_shared_strs(ModState *st);
 
 /* fields.c */
 typedef enum { FROM_USER, FROM_WIRE } SetMode; /* FROM_WIRE keeps unknown states */
