@@ -17,11 +17,16 @@
 #define SHARED_STRS_BITS 6
 #define SHARED_STRS_SIZE (1u << SHARED_STRS_BITS)
 
-/* A bucket of shared_ascii_str: the str last made for it (owned, or NULL), and the key of its
- * bytes. */
+/* The key of a value shared_ascii_str may share: its bytes as two words, and its length. */
 typedef struct {
     uint64_t a, b;
     size_t n;
+} SharedKey;
+
+/* A bucket of shared_ascii_str: the str last made for it (owned) and its key; n is 0 while the
+ * bucket is empty. */
+typedef struct {
+    SharedKey key;
     PyObject *s;
 } SharedStr;
 
@@ -182,9 +187,53 @@ PyObject *ascii_to_str(const char *p, size_t n);
 /* 1 when ascii_to_str fills the objects it makes, 0 when it calls PyUnicode_New or has not run. */
 int str_made_by_filling(void);
 
-/* shared_str.c: a str of n ASCII bytes, the same one as for the last value with those bytes when
- * it is still kept in st (for values that repeat across connectors), or NULL with an exception. */
-PyObject *shared_ascii_str(ModState *st, const char *p, size_t n);
+/* shared_str.c: decoded values that repeat from one connector to the next (a tenant's
+ * connectors mostly run the same connector version and carry the same few role scope tags)
+ * share one str. The str last made for each of SHARED_STRS_SIZE buckets of short ASCII values is
+ * kept, keyed by its bytes; a value found there is that same str, which cannot change, so
+ * sharing it is as good as a copy (the interpreter shares its one-character strs the same way),
+ * and saves the allocation and, when the connector goes, the free. A value not found costs its
+ * key and one store. */
+
+/* The bytes of a value of 2 to 8 bytes as one word, covering every byte. */
+static inline uint64_t shared_word(const char *p, size_t n)
+{
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + n - 4, 4); /* overlaps lo when n < 8 */
+        return lo | (uint64_t)hi << 32;
+    }
+    return (uint8_t)p[0] | (uint64_t)(uint8_t)p[n / 2] << 8 | (uint64_t)(uint8_t)p[n - 1] << 16;
+}
+
+/* Makes the str of a value not found in bucket e, and keeps it there. */
+PyObject *shared_str_miss(SharedStr *e, SharedKey k, const char *p, size_t n);
+
+/* A str of n ASCII bytes, the same one as for the last value with those bytes while it is kept
+ * in st; NULL with an exception. */
+static inline PyObject *shared_ascii_str(ModState *st, const char *p, size_t n)
+{
+#ifndef Py_GIL_DISABLED /* the buckets would need a lock, which costs what they save */
+    if (n - 2 <= SHARED_STR_MAX - 2) { /* 1 character: the interpreter's own str */
+        SharedKey k = {0, 0, n};
+        if (n > 8) {
+            memcpy(&k.a, p, 8);
+            memcpy(&k.b, p + n - 8, 8); /* the two words overlap: they cover every byte */
+        } else {
+            k.a = shared_word(p, n);
+        }
+        /* 2^64 / golden ratio: its top bits depend on every bit of the sum */
+        uint64_t h = ((k.a + (k.b << 7) + n) * 0x9E3779B97F4A7C15u) >> (64 - SHARED_STRS_BITS);
+        SharedStr *e = &st->shared_strs[h];
+        if (e->key.a == k.a && e->key.b == k.b && e->key.n == n) return Py_NewRef(e->s);
+        return shared_str_miss(e, k, p, n);
+    }
+#else
+    (void)st;
+#endif
+    return ascii_to_str(p, n);
+}
 /* Releases the strs st keeps for sharing. */
 void clear_shared_strs(ModState *st);
 
