@@ -79,6 +79,46 @@ def test_any_sequence_of_values_decodes_to_itself(rows: list[tuple[str, list[str
     assert [(c.connector_version, c.role_scope_tag_ids) for c in got] == rows
 
 
+def set_of(value: str) -> int:
+    """The set shared_ascii_str keeps value in (its hash, written again here)."""
+    b, n, m = value.encode(), len(value), (1 << 64) - 1
+    if n > 8:
+        a, c = int.from_bytes(b[:8], "little"), int.from_bytes(b[-8:], "little")
+    elif n >= 4:
+        a, c = int.from_bytes(b[:4], "little") | int.from_bytes(b[-4:], "little") << 32, 0
+    else:
+        a, c = b[0] | b[n // 2] << 8 | b[n - 1] << 16, 0
+    return (((a + (c << 7) + n) & m) * 0x9E3779B97F4A7C15 & m) >> 58
+
+
+def values_in_one_set(count: int) -> list[str]:
+    by_set: dict[int, list[str]] = {}
+    for k in range(100_000):
+        v = f"v{k}"
+        same = by_set.setdefault(set_of(v), [])
+        same.append(v)
+        if len(same) == count:
+            return same
+    raise AssertionError("no such values")
+
+
+def test_two_values_of_one_set_are_both_kept() -> None:
+    a, b = values_in_one_set(2)
+    first = [NdesConnector.from_json(body(v, [])).connector_version for v in (a, b)]
+    for _ in range(3):
+        again = [NdesConnector.from_json(body(v, [])).connector_version for v in (a, b)]
+        assert again[0] is first[0] and again[1] is first[1]
+
+
+def test_a_third_value_of_a_set_puts_out_the_oldest() -> None:
+    a, b, c = values_in_one_set(3)
+    kept = {v: NdesConnector.from_json(body(v, [])).connector_version for v in (a, b, c)}
+    assert NdesConnector.from_json(body(c, [])).connector_version is kept[c]
+    assert NdesConnector.from_json(body(b, [])).connector_version is kept[b]
+    again = NdesConnector.from_json(body(a, [])).connector_version
+    assert again == a and again is not kept[a]
+
+
 def test_a_shared_str_is_held_once_by_the_module_and_freed_when_replaced() -> None:
     v = NdesConnector.from_json(body("9.9.9.1", [])).connector_version
     gc.collect()

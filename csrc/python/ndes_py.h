@@ -12,10 +12,11 @@
 #define FREE_CONNECTORS_MAX 256
 /* The same for the datetimes of those connectors' dates (see drop_datetime). */
 #define SPARE_DATETIMES_MAX 256
-/* The values shared_ascii_str shares: at most this long, in this many buckets. */
+/* The values shared_ascii_str shares: at most this long, in this many sets of two. */
 #define SHARED_STR_MAX 16
 #define SHARED_STRS_BITS 6
 #define SHARED_STRS_SIZE (1u << SHARED_STRS_BITS)
+#define SHARED_STRS_WAYS 2
 
 /* The key of a value shared_ascii_str may share: its bytes as two words, and its length. */
 typedef struct {
@@ -23,8 +24,8 @@ typedef struct {
     size_t n;
 } SharedKey;
 
-/* A bucket of shared_ascii_str: the str last made for it (owned) and its key; n is 0 while the
- * bucket is empty. */
+/* An entry of shared_ascii_str: a str it made (owned) and its key; n is 0 while the entry is
+ * empty. */
 typedef struct {
     SharedKey key;
     PyObject *s;
@@ -52,7 +53,8 @@ typedef struct {
      * datetime_to_py to fill again (see drop_datetime). */
     PyObject *spare_datetimes[SPARE_DATETIMES_MAX];
     int n_spare_datetimes;
-    SharedStr shared_strs[SHARED_STRS_SIZE];
+    /* Each set's most recently made str first. */
+    SharedStr shared_strs[SHARED_STRS_SIZE][SHARED_STRS_WAYS];
 } ModState;
 
 /* Every field has an object slot holding None when unset, never NULL, from allocation to
@@ -189,11 +191,12 @@ int str_made_by_filling(void);
 
 /* shared_str.c: decoded values that repeat from one connector to the next (a tenant's
  * connectors mostly run the same connector version and carry the same few role scope tags)
- * share one str. The str last made for each of SHARED_STRS_SIZE buckets of short ASCII values is
- * kept, keyed by its bytes; a value found there is that same str, which cannot change, so
- * sharing it is as good as a copy (the interpreter shares its one-character strs the same way),
- * and saves the allocation and, when the connector goes, the free. A value not found costs its
- * key and one store. */
+ * share one str. Short ASCII values are kept in SHARED_STRS_SIZE sets of two, keyed by their
+ * bytes: two, so that two values that fall in one set, which a handful of values do about once
+ * in five, do not take turns putting each other out. A value found there is that same str,
+ * which cannot change, so sharing it is as good as a copy (the interpreter shares its
+ * one-character strs the same way), and saves the allocation and, when the connector goes, the
+ * free. A value not found costs its key and a store. */
 
 /* The bytes of a value of 2 to 8 bytes as one word, covering every byte. */
 static inline uint64_t shared_word(const char *p, size_t n)
@@ -207,14 +210,19 @@ static inline uint64_t shared_word(const char *p, size_t n)
     return (uint8_t)p[0] | (uint64_t)(uint8_t)p[n / 2] << 8 | (uint64_t)(uint8_t)p[n - 1] << 16;
 }
 
-/* Makes the str of a value not found in bucket e, and keeps it there. */
-PyObject *shared_str_miss(SharedStr *e, SharedKey k, const char *p, size_t n);
+static inline bool shared_key_is(const SharedStr *e, SharedKey k)
+{
+    return e->key.a == k.a && e->key.b == k.b && e->key.n == k.n;
+}
+
+/* Makes the str of a value found in neither entry of its set, and keeps it there first. */
+PyObject *shared_str_miss(SharedStr *set, SharedKey k, const char *p, size_t n);
 
 /* A str of n ASCII bytes, the same one as for the last value with those bytes while it is kept
  * in st; NULL with an exception. */
 static inline PyObject *shared_ascii_str(ModState *st, const char *p, size_t n)
 {
-#ifndef Py_GIL_DISABLED /* the buckets would need a lock, which costs what they save */
+#ifndef Py_GIL_DISABLED                /* the sets would need a lock, which costs what they save */
     if (n - 2 <= SHARED_STR_MAX - 2) { /* 1 character: the interpreter's own str */
         SharedKey k = {0, 0, n};
         if (n > 8) {
@@ -225,9 +233,10 @@ static inline PyObject *shared_ascii_str(ModState *st, const char *p, size_t n)
         }
         /* 2^64 / golden ratio: its top bits depend on every bit of the sum */
         uint64_t h = ((k.a + (k.b << 7) + n) * 0x9E3779B97F4A7C15u) >> (64 - SHARED_STRS_BITS);
-        SharedStr *e = &st->shared_strs[h];
-        if (e->key.a == k.a && e->key.b == k.b && e->key.n == n) return Py_NewRef(e->s);
-        return shared_str_miss(e, k, p, n);
+        SharedStr *set = st->shared_strs[h];
+        if (shared_key_is(&set[0], k)) return Py_NewRef(set[0].s);
+        if (shared_key_is(&set[1], k)) return Py_NewRef(set[1].s);
+        return shared_str_miss(set, k, p, n);
     }
 #else
     (void)st;
