@@ -245,7 +245,9 @@ def write_report(
         "",
         "Memory is what tracemalloc counts while the decoded list is alive: the connector objects,"
         " their strings, lists and datetimes. Both libraries make every field's object when they"
-        " decode (ndes keeps each date's UTC offset beside its datetime, for its encoders): the"
+        " decode (ndes keeps each date's UTC offset beside its datetime, for its encoders, and"
+        " gives connectors with the same connector version or role scope tag one shared str, as"
+        " a tenant's connectors have: here one version and six tags among all of them): the"
         " second figure, after reading every field of every connector, shows that reading adds"
         " nothing. Kiota is too slow"
         " under tracemalloc; its figure is the growth of a fresh process's resident memory while"
