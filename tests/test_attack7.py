@@ -8,8 +8,10 @@ extension exports."""
 
 from __future__ import annotations
 
+import copy
 import gc
 import importlib.util
+import inspect
 import json
 import pickle
 import shutil
@@ -439,6 +441,46 @@ CLASS_METHODS = [
     "from_json_page",
     "from_msgpack_page",
 ]
+
+
+@pytest.mark.parametrize("name", CLASS_METHODS)
+def test_wrong_argument_counts_and_kinds_give_clear_messages(name: str) -> None:
+    method = getattr(NdesConnector, name)
+    for args, kwargs, says in [
+        ((), {}, "takes exactly one argument (0 given)"),
+        ((b"{}", b"{}"), {}, "takes exactly one argument (2 given)"),
+        ((), {"data": b"{}"}, "takes no keyword arguments"),
+        ((b"{}",), {"x": 1}, "takes no keyword arguments"),
+    ]:
+        with pytest.raises(TypeError) as e:
+            method(*args, **kwargs)
+        # named by the class's module and qualified name, not by the repr of a module object
+        assert str(e.value) == f"ndes.NdesConnector.{name}() {says}"
+    with pytest.raises(TypeError):
+        method(object())
+    # reached through an instance, the method is the same one, bound to the class
+    c = NdesConnector()
+    assert getattr(c, name) is method
+
+
+@pytest.mark.parametrize("name", CLASS_METHODS)
+def test_class_methods_introspect_pickle_and_copy(name: str) -> None:
+    method = getattr(NdesConnector, name)
+    assert method.__name__ == name
+    assert method.__qualname__ == f"NdesConnector.{name}"
+    assert method.__module__ == NdesConnector.__module__ == "ndes"
+    assert method.__self__ is NdesConnector
+    params = list(inspect.signature(method).parameters.values())
+    assert len(params) == 1 and params[0].kind is inspect.Parameter.POSITIONAL_ONLY
+    assert method.__doc__ and method.__text_signature__.startswith("($type, ")
+    for proto in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert pickle.loads(pickle.dumps(method, proto)) is method
+    assert copy.copy(method) is method and copy.deepcopy(method) is method
+    with pytest.raises((TypeError, AttributeError)):
+        setattr(NdesConnector, name, len)
+    with pytest.raises((TypeError, AttributeError)):
+        delattr(NdesConnector, name)
+    assert getattr(NdesConnector, name) is method
 
 
 def test_class_methods_still_work_through_every_way_of_calling() -> None:
