@@ -305,6 +305,29 @@ def test_many_distinct_values_leave_only_the_table_behind() -> None:
     assert grown < 2048, grown
 
 
+def test_an_interned_shared_str_stays_whole_when_put_out() -> None:
+    # sys.intern makes the table's str the interned one in place: it must outlive the entry
+    # and the connectors, and be found again by its text.
+    evict_everything()
+    s = NdesConnector.from_json(doc("intern-7.1")).connector_version
+    assert sys.intern(s) is s
+    assert NdesConnector.from_json(doc("intern-7.1")).connector_version is s
+    evict_everything()
+    gc.collect()
+    assert s == "intern-7.1" and sys.intern("intern-" + "7.1") is s
+    again = NdesConnector.from_json(doc("intern-7.1")).connector_version
+    assert again == s and again is not s
+
+
+def test_shared_values_with_nuls_and_controls_encode_back_to_the_same_bytes() -> None:
+    values = ["\0\0", "\0\0\0", "a\0", "\x01\x7f", "\0" * 16, "x\0" * 8, "\t\n\r\x1f"]
+    for v in values * 2:
+        c = NdesConnector.from_json(doc(v, [v]))
+        assert NdesConnector.from_json(c.to_json()) == c
+        assert NdesConnector.from_msgpack(c.to_msgpack()) == c
+        assert c.connector_version == v and c.role_scope_tag_ids == [v]
+
+
 # --- Python code running during a decode -------------------------------------------------------
 
 
