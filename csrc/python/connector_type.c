@@ -497,15 +497,21 @@ static PyType_Slot connector_slots[] = {
     {0, NULL},
 };
 
-int bind_class_methods(PyTypeObject *type, PyObject *module)
+int bind_class_methods(PyTypeObject *type)
 {
-    /* The type cannot be subclassed, so the class is always this one. */
-    for (PyMethodDef *def = class_methods; def->ml_name; def++) {
-        PyObject *f = PyCMethod_New(def, (PyObject *)type, module, NULL);
-        int r = f ? PyDict_SetItemString(type->tp_dict, def->ml_name, f) : -1;
+    /* The type cannot be subclassed, so the class is always this one. A builtin's module is
+     * its __module__, a name: the type's own ("ndes"), which messages such as "ndes.NdesConnector
+     * .from_json() takes exactly one argument" put before its qualified name. */
+    PyObject *module_name = PyObject_GetAttrString((PyObject *)type, "__module__");
+    if (!module_name) return -1;
+    int r = 0;
+    for (PyMethodDef *def = class_methods; def->ml_name && r == 0; def++) {
+        PyObject *f = PyCMethod_New(def, (PyObject *)type, module_name, NULL);
+        r = f ? PyDict_SetItemString(type->tp_dict, def->ml_name, f) : -1;
         Py_XDECREF(f);
-        if (r < 0) return -1;
     }
+    Py_DECREF(module_name);
+    if (r < 0) return -1;
     /* Only == and != are defined and ordering raises TypeError, so the __lt__, __le__, __gt__
      * and __ge__ wrappers that Py_tp_richcompare adds are removed from the class dict for help()
      * and dir(); the slot itself, which answers NotImplemented for them, stays. */

@@ -64,7 +64,7 @@ static int core_exec(PyObject *module)
     st->Connector = (PyTypeObject *)PyType_FromModuleAndSpec(module, &connector_spec, NULL);
     if (!st->Connector) return -1;
     st->Connector->tp_vectorcall = connector_vectorcall_fn();
-    if (bind_class_methods(st->Connector, module) < 0) return -1;
+    if (bind_class_methods(st->Connector) < 0) return -1;
     if (PyModule_AddType(module, st->Connector) < 0) return -1;
     return 0;
 }

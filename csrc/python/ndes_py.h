@@ -296,6 +296,6 @@ Connector *connector_alloc_untracked(ModState *st, PyTypeObject *type);
 void clear_free_connectors(ModState *st);
 /* Replaces the type's class methods by functions bound to it once, so that a call such as
  * NdesConnector.from_json(data) does not make a bound method object each time. */
-int bind_class_methods(PyTypeObject *type, PyObject *module);
+int bind_class_methods(PyTypeObject *type);
 
 #endif
