@@ -210,6 +210,8 @@ static inline uint64_t shared_word(const char *p, size_t n)
     return (uint8_t)p[0] | (uint64_t)(uint8_t)p[n / 2] << 8 | (uint64_t)(uint8_t)p[n - 1] << 16;
 }
 
+/* The length is what tells an empty entry (every field 0) from a value of NUL bytes alone
+ * (a "\u0000\u0000" in JSON), whose words are 0 too: it must always be compared. */
 static inline bool shared_key_is(const SharedStr *e, SharedKey k)
 {
     return e->key.a == k.a && e->key.b == k.b && e->key.n == k.n;
