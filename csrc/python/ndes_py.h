@@ -218,7 +218,7 @@ static inline bool shared_key_is(const SharedStr *e, SharedKey k)
 }
 
 /* Makes the str of a value found in neither entry of its set, and keeps it there first. */
-PyObject *shared_str_miss(SharedStr *set, SharedKey k, const char *p, size_t n);
+PyObject *shared_str_miss(SharedStr *set, SharedKey k, const char *p);
 
 /* A str of n ASCII bytes, the same one as for the last value with those bytes while it is kept
  * in st; NULL with an exception. */
@@ -238,7 +238,7 @@ static inline PyObject *shared_ascii_str(ModState *st, const char *p, size_t n)
         SharedStr *set = st->shared_strs[h];
         if (shared_key_is(&set[0], k)) return Py_NewRef(set[0].s);
         if (shared_key_is(&set[1], k)) return Py_NewRef(set[1].s);
-        return shared_str_miss(set, k, p, n);
+        return shared_str_miss(set, k, p);
     }
 #else
     (void)st;

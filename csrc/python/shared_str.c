@@ -3,9 +3,9 @@
 
 _Static_assert(SHARED_STRS_WAYS == 2, "shared_ascii_str looks in two entries");
 
-PyObject *shared_str_miss(SharedStr *set, SharedKey k, const char *p, size_t n)
+PyObject *shared_str_miss(SharedStr *set, SharedKey k, const char *p)
 {
-    PyObject *s = ascii_to_str(p, n);
+    PyObject *s = ascii_to_str(p, k.n);
     if (!s) return NULL;
     PyObject *old = set[1].s;
     set[1] = set[0];
