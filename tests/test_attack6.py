@@ -17,7 +17,6 @@ import os
 import pickle
 import random
 import shutil
-import subprocess
 import sys
 import sysconfig
 import textwrap
@@ -27,6 +26,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 import msgpack
 import pytest
+from core_helpers import run_debug, switching_often
 from date_helpers import doc, fresh, reuse, tz
 
 from ndes import NdesConnector, ValidationError
@@ -755,16 +755,12 @@ def test_threads_decoding_and_dropping_get_their_own_values() -> None:
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(repr(e))
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
+    with switching_often():
         threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
         for th in threads:
             th.start()
         for th in threads:
             th.join()
-    finally:
-        sys.setswitchinterval(old)
     assert errors == []
 
 
@@ -966,14 +962,7 @@ NO_DATETIME_PROGRAM = textwrap.dedent(
 def test_a_first_import_of_datetime_that_fails_midway_leaves_everything_whole(tmp_path) -> None:
     """Dates are made while decoding now, so the first decode with a date imports datetime:
     when that fails, the decode and the set fail with it and change nothing; the next works."""
-    done = subprocess.run(
-        [sys.executable, "-X", "dev", "-c", NO_DATETIME_PROGRAM],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=dict(os.environ, PYTHONMALLOC="debug"),
-        timeout=120,
-    )
+    done = run_debug(NO_DATETIME_PROGRAM, tmp_path)
     assert done.returncode == 0 and not done.stderr, done.stderr[-3000:]
     x = '{"@odata.type":"#microsoft.graph.ndesConnector","displayName":"x"'
     assert done.stdout.splitlines() == [
@@ -1048,14 +1037,7 @@ CLEARED_MODULE_PROGRAM = textwrap.dedent(
 
 
 def test_assigning_to_a_connector_whose_module_the_collector_cleared_raises(tmp_path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-X", "dev", "-c", CLEARED_MODULE_PROGRAM],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=dict(os.environ, PYTHONMALLOC="debug"),
-        timeout=120,
-    )
+    done = run_debug(CLEARED_MODULE_PROGRAM, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(done.stdout)
     assert results[0] == ["eq", True]  # the case happened: the finalizer reached the connector
@@ -1064,19 +1046,8 @@ def test_assigning_to_a_connector_whose_module_the_collector_cleared_raises(tmp_
         assert outcome in ("TypeError", "RuntimeError", "AttributeError"), (name, outcome)
 
 
-def run_teardown(cmd: list[str], env: dict, tmp_path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        cmd + [sys.executable, "-X", "dev", "-c", TEARDOWN_PROGRAM],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=600,
-    )
-
-
 def test_finalizers_at_exit_and_a_dropped_module_under_the_debug_allocator(tmp_path) -> None:
-    done = run_teardown([], dict(os.environ, PYTHONMALLOC="debug"), tmp_path)
+    done = run_debug(TEARDOWN_PROGRAM, tmp_path, timeout=600)
     assert done.returncode == 0 and not done.stderr, done.stderr[-3000:]
     lines = done.stdout.split()
     assert lines[:4] == ["cycle", "tags", "module2", "main"], lines
@@ -1090,10 +1061,12 @@ def test_finalizers_at_exit_and_a_dropped_module_under_the_debug_allocator(tmp_p
 @pytest.mark.skipif("asan" in os.environ.get("LD_PRELOAD", ""), reason="ASan is preloaded")
 def test_finalizers_at_exit_and_a_dropped_module_under_valgrind(tmp_path) -> None:
     supp = os.path.join(os.path.dirname(__file__), "valgrind-python.supp")
-    done = run_teardown(
-        ["valgrind", "-q", "--error-exitcode=9", f"--suppressions={supp}"],
-        dict(os.environ, PYTHONMALLOC="malloc"),
+    done = run_debug(
+        TEARDOWN_PROGRAM,
         tmp_path,
+        cmd=["valgrind", "-q", "--error-exitcode=9", f"--suppressions={supp}"],
+        env=dict(os.environ, PYTHONMALLOC="malloc"),
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.split()

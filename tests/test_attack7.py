@@ -21,37 +21,13 @@ import threading
 
 import msgpack
 import pytest
+from core_helpers import CLASS_METHODS, one_set, switching_often
 from gc_stress import finalizers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ndes._core
 from ndes import DecodeError, NdesConnector
-
-M64 = (1 << 64) - 1
-
-
-def set_of(value: bytes) -> int:
-    """The set shared_ascii_str keeps value in (its hash, written again here)."""
-    n = len(value)
-    if n > 8:
-        a, c = int.from_bytes(value[:8], "little"), int.from_bytes(value[-8:], "little")
-    elif n >= 4:
-        a, c = int.from_bytes(value[:4], "little") | int.from_bytes(value[-4:], "little") << 32, 0
-    else:
-        a, c = value[0] | value[n // 2] << 8 | value[n - 1] << 16, 0
-    return ((((a + (c << 7) + n) & M64) * 0x9E3779B97F4A7C15) & M64) >> 58
-
-
-def one_set(candidates: list[str], count: int) -> list[str]:
-    """`count` of the candidates that fall in one set."""
-    by_set: dict[int, list[str]] = {}
-    for v in candidates:
-        same = by_set.setdefault(set_of(v.encode()), [])
-        same.append(v)
-        if len(same) == count:
-            return same
-    raise AssertionError("no such values")
 
 
 def doc(version: object, tags: object = (), id_: str = "c") -> bytes:
@@ -354,8 +330,6 @@ def test_finalizers_decoding_other_values_into_the_same_sets() -> None:
 def test_threads_decoding_colliding_values() -> None:
     groups = [one_set([f"thr{t}-{k}" for k in range(20_000)], 3) for t in range(4)]
     errors: list[BaseException] = []
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
 
     def work(values: list[str]) -> None:
         try:
@@ -369,14 +343,12 @@ def test_threads_decoding_colliding_values() -> None:
         except BaseException as e:  # noqa: BLE001 - reported by the main thread
             errors.append(e)
 
-    try:
+    with switching_often():
         threads = [threading.Thread(target=work, args=(g,)) for g in groups * 2]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-    finally:
-        sys.setswitchinterval(old)
     assert not errors, errors
 
 
@@ -451,18 +423,6 @@ def test_allocations_failing_in_a_decode_of_new_values_leave_the_table_whole() -
 
 
 # --- the class methods --------------------------------------------------------------------------
-
-CLASS_METHODS = [
-    "from_json",
-    "from_msgpack",
-    "from_dict",
-    "to_json_array",
-    "from_json_array",
-    "to_msgpack_array",
-    "from_msgpack_array",
-    "from_json_page",
-    "from_msgpack_page",
-]
 
 
 @pytest.mark.parametrize("name", CLASS_METHODS)

@@ -6,13 +6,11 @@ datetime anyone else holds is left alone, and one kept for reuse is one no one c
 from __future__ import annotations
 
 import gc
-import os
-import subprocess
-import sys
 import textwrap
 import weakref
 from datetime import datetime, timedelta, timezone
 
+from core_helpers import run_debug
 from date_helpers import doc, fresh, reuse
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -188,14 +186,7 @@ EXIT_PROGRAM = textwrap.dedent(
 
 
 def test_spares_are_freed_with_the_module_under_the_debug_allocator(tmp_path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-X", "dev", "-c", EXIT_PROGRAM],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=dict(os.environ, PYTHONMALLOC="debug"),
-        timeout=120,
-    )
+    done = run_debug(EXIT_PROGRAM, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == '"2026-01-02T00:00:00+00:00"' and not done.stderr
 

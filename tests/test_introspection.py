@@ -9,6 +9,7 @@ import sys
 import types
 
 import pytest
+from core_helpers import CLASS_METHODS
 
 from ndes import NdesConnector
 
@@ -55,19 +56,6 @@ def test_ordering_still_raises_and_equality_still_works() -> None:
     for compare in (lambda: a < b, lambda: a <= b, lambda: a > b, lambda: a >= b):
         with pytest.raises(TypeError):
             compare()
-
-
-CLASS_METHODS = [
-    "from_json",
-    "from_msgpack",
-    "from_dict",
-    "to_json_array",
-    "from_json_array",
-    "to_msgpack_array",
-    "from_msgpack_array",
-    "from_json_page",
-    "from_msgpack_page",
-]
 
 
 @pytest.mark.parametrize("name", CLASS_METHODS)

@@ -12,6 +12,7 @@ import sys
 import weakref
 
 import msgpack
+from core_helpers import one_set
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,27 +80,8 @@ def test_any_sequence_of_values_decodes_to_itself(rows: list[tuple[str, list[str
     assert [(c.connector_version, c.role_scope_tag_ids) for c in got] == rows
 
 
-def set_of(value: str) -> int:
-    """The set shared_ascii_str keeps value in (its hash, written again here)."""
-    b, n, m = value.encode(), len(value), (1 << 64) - 1
-    if n > 8:
-        a, c = int.from_bytes(b[:8], "little"), int.from_bytes(b[-8:], "little")
-    elif n >= 4:
-        a, c = int.from_bytes(b[:4], "little") | int.from_bytes(b[-4:], "little") << 32, 0
-    else:
-        a, c = b[0] | b[n // 2] << 8 | b[n - 1] << 16, 0
-    return (((a + (c << 7) + n) & m) * 0x9E3779B97F4A7C15 & m) >> 58
-
-
 def values_in_one_set(count: int) -> list[str]:
-    by_set: dict[int, list[str]] = {}
-    for k in range(100_000):
-        v = f"v{k}"
-        same = by_set.setdefault(set_of(v), [])
-        same.append(v)
-        if len(same) == count:
-            return same
-    raise AssertionError("no such values")
+    return one_set((f"v{k}" for k in range(100_000)), count)
 
 
 def test_two_values_of_one_set_are_both_kept() -> None:
